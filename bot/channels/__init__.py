@@ -1,0 +1,1 @@
+"""Input channels: REST (web page, tests) and Telegram, both bounding input first."""

@@ -1,0 +1,110 @@
+"""What every channel of ours shares: input checks, the output collector, forgetting."""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from typing import Any
+
+from rasa.core.channels.channel import CollectingOutputChannel
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 64 * 1024
+MAX_MESSAGE_CHARS = 5000
+MAX_SENDER_CHARS = 128
+SENDER_PATTERN = re.compile(r"\A[A-Za-z0-9_.:@-]{1,128}\Z")
+# Control characters other than tab and newline are dropped: they carry no meaning.
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+DELETION_TOPIC = "promemoria.dati_cancellati"
+
+
+class InputRejected(ValueError):
+    """A request that is not a usable message; ``str()`` is a polite Italian explanation."""
+
+    def __init__(self, status: int, text: str) -> None:
+        super().__init__(text)
+        self.status = status
+
+
+def clean_text(value: Any) -> str:
+    """Validates and normalises the text of a message, or raises :class:`InputRejected`."""
+    if not isinstance(value, str):
+        raise InputRejected(400, "Il campo \"message\" deve contenere il testo del messaggio.")
+    text = CONTROL_CHARS.sub("", unicodedata.normalize("NFC", value)).strip()
+    if not text:
+        raise InputRejected(400, "Il messaggio è vuoto. Scrivi la tua domanda, per favore.")
+    if len(text) > MAX_MESSAGE_CHARS:
+        raise InputRejected(
+            413,
+            f"Il messaggio è troppo lungo (più di {MAX_MESSAGE_CHARS} caratteri). "
+            "Prova a scriverlo in parti più brevi.",
+        )
+    return text
+
+
+def clean_sender(value: Any) -> str:
+    if not isinstance(value, str) or not SENDER_PATTERN.match(value):
+        raise InputRejected(
+            400,
+            "Il campo \"sender\" deve essere un codice di 1-128 caratteri "
+            "(lettere, cifre, - _ . : @).",
+        )
+    return value
+
+
+class TopicCollector(CollectingOutputChannel):
+    """Collects each bot message whole: text, buttons and custom (topic) together.
+
+    Rasa's own collector splits text on blank lines and sends ``custom`` as a separate
+    message; our answers must carry ``custom.topic`` on the message with the text.
+    """
+
+    @classmethod
+    def name(cls) -> str:
+        return "collector"
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        out: dict[str, Any] = {"recipient_id": recipient_id}
+        for key in ("text", "buttons", "image", "attachment", "custom"):
+            if message.get(key):
+                out[key] = message[key]
+        await self._persist_message(out)
+
+    def asked_to_forget(self) -> bool:
+        return any(
+            (m.get("custom") or {}).get("topic") == DELETION_TOPIC for m in self.messages
+        )
+
+
+def _unwrap(store: Any) -> Any:
+    seen = 0
+    while seen < 5 and hasattr(store, "_tracker_store"):
+        store = store._tracker_store
+        seen += 1
+    return store
+
+
+def forget_conversation(tracker_store: Any, sender_id: str) -> int:
+    """Deletes every stored event of one conversation; returns how many were removed.
+
+    Called by the channel after Rasa has saved the tracker, so that nothing is written
+    back afterwards.
+    """
+    store = _unwrap(tracker_store)
+    if hasattr(store, "SQLEvent") and hasattr(store, "session_scope"):
+        with store.session_scope() as session:
+            removed = (
+                session.query(store.SQLEvent)
+                .filter(store.SQLEvent.sender_id == sender_id)
+                .delete(synchronize_session=False)
+            )
+            session.commit()
+    elif isinstance(getattr(store, "store", None), dict):
+        removed = 1 if store.store.pop(sender_id, None) is not None else 0
+    else:
+        logger.warning("archivio conversazioni non supportato per la cancellazione")
+        return 0
+    logger.info("conversazione cancellata su richiesta (eventi: %d)", removed)
+    return removed

@@ -1,0 +1,112 @@
+"""Tables of the reminders. Only what reminders need: no names, no message text.
+
+Datetimes are stored as naive UTC (``UTCDateTime``) and come back aware (UTC).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Final
+
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import declarative_base
+from sqlalchemy.types import TypeDecorator
+
+VERSION_TABLE: Final = "reminders_alembic_version"
+
+# Delivery states (see bot.reminders.dispatcher for the state machine).
+PENDING: Final = "pending"  # waiting for next_attempt_at
+CLAIMED: Final = "claimed"  # taken by a dispatcher (claimed_by); nothing sent yet
+SENDING: Final = "sending"  # committed just before the network call
+SENT: Final = "sent"  # delivered (or shown to a web user)
+READY: Final = "ready"  # web channels: waiting to be shown when the user comes back
+FAILED: Final = "failed"  # permanent error or too many attempts: not delivered
+FAILED_UNKNOWN: Final = "failed_unknown"  # interrupted while sending: maybe delivered
+STATES: Final = (PENDING, CLAIMED, SENDING, SENT, READY, FAILED, FAILED_UNKNOWN)
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware datetimes in, aware UTC datetimes out; naive UTC in the database."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("datetime senza fuso orario")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc)
+
+
+Base = declarative_base()
+
+
+class Subscriber(Base):
+    __tablename__ = "subscriber"
+    __table_args__ = (
+        UniqueConstraint("channel", "channel_user_id", name="uq_subscriber_channel_user"),
+    )
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    channel = Column(String(32), nullable=False)
+    channel_user_id = Column(String(128), nullable=False)
+    consent_at = Column(UTCDateTime(), nullable=False)
+    consent_text_version = Column(String(32), nullable=False)
+    created_at = Column(UTCDateTime(), nullable=False)
+
+
+class Schedule(Base):
+    __tablename__ = "schedule"
+
+    subscriber_id = Column(
+        Integer, ForeignKey("subscriber.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind = Column(String(32), primary_key=True)
+    last_done = Column(Date, nullable=False)
+    next_due = Column(Date, nullable=False)
+
+
+class Delivery(Base):
+    __tablename__ = "delivery"
+    __table_args__ = (
+        CheckConstraint(
+            "state IN (" + ", ".join(f"'{s}'" for s in STATES) + ")", name="ck_delivery_state"
+        ),
+        Index("ix_delivery_state_next_attempt", "state", "next_attempt_at"),
+    )
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    subscriber_id = Column(
+        Integer, ForeignKey("subscriber.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    kind = Column(String(32), nullable=False)
+    due_date = Column(Date, nullable=False)
+    notice_date = Column(Date, nullable=False)
+    idempotency_key = Column(String(120), nullable=False, unique=True)
+    state = Column(String(16), nullable=False, default=PENDING)
+    attempts = Column(Integer, nullable=False, default=0)
+    claimed_at = Column(UTCDateTime(), nullable=True)
+    claimed_by = Column(String(100), nullable=True)
+    next_attempt_at = Column(UTCDateTime(), nullable=False)
+    sent_at = Column(UTCDateTime(), nullable=True)
+    last_error_code = Column(String(32), nullable=True)
+
+
+def idempotency_key(subscriber_id: int, kind: str, due: Any, notice: Any) -> str:
+    return f"{subscriber_id}:{kind}:{due.isoformat()}:{notice.isoformat()}"

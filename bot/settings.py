@@ -1,0 +1,101 @@
+"""Configuration from environment variables, with defaults that run on localhost."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot import ROOT
+
+VAR_DIR = ROOT / "var"
+MODEL_PATH = ROOT / "models" / "calcinosi.tar.gz"
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(name, "").strip()
+    return value or default
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str
+    rasa_port: int
+    actions_port: int
+    web_port: int
+    tracker_url: str
+    reminders_db_url: str
+    api_token: str
+    cors_origin: str
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://{self.host}:{self.rasa_port}"
+
+    @property
+    def actions_url(self) -> str:
+        return f"http://{self.host}:{self.actions_port}/webhook"
+
+    @property
+    def web_url(self) -> str:
+        return f"http://{self.host}:{self.web_port}/"
+
+
+def load_settings() -> Settings:
+    host = _env("CALCINOSI_HOST", "127.0.0.1")
+    web_port = int(_env("CALCINOSI_WEB_PORT", "8000"))
+    return Settings(
+        host=host,
+        rasa_port=int(_env("CALCINOSI_RASA_PORT", "5005")),
+        actions_port=int(_env("CALCINOSI_ACTIONS_PORT", "5055")),
+        web_port=web_port,
+        tracker_url=_env("CALCINOSI_TRACKER_URL", f"sqlite:///{VAR_DIR / 'tracker.db'}"),
+        reminders_db_url=_env("CALCINOSI_DB_URL", f"sqlite:///{VAR_DIR / 'calcinosi.db'}"),
+        # The Rasa HTTP API never runs without a token: a random one when none is given.
+        api_token=_env("CALCINOSI_API_TOKEN", secrets.token_urlsafe(24)),
+        cors_origin=_env("CALCINOSI_CORS_ORIGIN", f"http://{host}:{web_port}"),
+    )
+
+
+def tracker_store_config(url: str) -> dict[str, object]:
+    """The endpoints.yml ``tracker_store`` section for a SQLAlchemy URL."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    dialect = parsed.get_backend_name()
+    config: dict[str, object] = {"type": "SQL", "dialect": dialect, "db": parsed.database or ""}
+    if dialect != "sqlite":
+        for key, value in (
+            ("host", parsed.host),
+            ("port", parsed.port),
+            ("username", parsed.username),
+            ("password", parsed.password),
+        ):
+            if value:
+                config[key] = value
+    return config
+
+
+def write_endpoints(settings: Settings, path: Path | None = None) -> Path:
+    import yaml
+
+    path = path or Path(_env("CALCINOSI_ENDPOINTS_PATH", str(VAR_DIR / "endpoints.yml")))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    endpoints = {
+        "action_endpoint": {"url": settings.actions_url},
+        "tracker_store": tracker_store_config(settings.tracker_url),
+    }
+    path.write_text(yaml.safe_dump(endpoints, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def child_environment() -> dict[str, str]:
+    """Environment for the processes we start: quiet TensorFlow, no telemetry."""
+    env = dict(os.environ)
+    env.setdefault("RASA_TELEMETRY_ENABLED", "false")
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+    env.setdefault("PYTHONWARNINGS", "ignore")
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
+    return env

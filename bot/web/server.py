@@ -1,0 +1,366 @@
+"""The web chat page patients use, in front of Rasa's REST channel.
+
+Routes
+------
+``GET  /``                               the chat page (static/index.html)
+``GET  /static/...``                     CSS, JS, icon
+``POST /api/messaggio``                  {"sender", "message"} -> Rasa ``/webhooks/rest/webhook``
+``GET  /api/calendario/{sender}.ics``    the user's exam calendar (``ics_provider``)
+``GET  /api/promemoria/{sender}``        pending reminders to show on load (``notices_provider``)
+``GET  /salute``                         {"ok": true}
+
+Providers are plain callables invoked with keyword arguments
+``(channel="rest", user_id=<sender>)``; they may be sync or ``async``:
+
+* ``ics_provider`` returns ``bytes`` (or ``str``) with an iCalendar file, or ``None``;
+* ``notices_provider`` returns a list of bot-message dicts shaped like Rasa's REST
+  output (``{"text": ..., "buttons": [...], "custom": {"topic": ...}}``).
+
+Privacy: the access log only records method, route name, status and duration (never
+the path, which for the calendar contains the sender id, nor any message text).
+
+Run it with ``python -m bot.web.server`` (see ``--help``; every option also reads an
+environment variable: CALCINOSI_WEB_HOST, CALCINOSI_WEB_PORT, CALCINOSI_RASA_URL,
+CALCINOSI_ICS_PROVIDER, CALCINOSI_NOTICES_PROVIDER; providers as ``module:function``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import inspect
+import json
+import logging
+import mimetypes
+import os
+import re
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
+
+log = logging.getLogger(__name__)
+access_log = logging.getLogger("calcinosi.web.access")
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+INDEX_FILE = STATIC_DIR / "index.html"
+
+MAX_MESSAGE_CHARS = 2000
+# Bodies up to this size are read and answered with our own (Italian, JSON) errors;
+# bigger ones are refused by aiohttp itself before reading them.
+MAX_BODY_BYTES = 256 * 1024
+SENDER_RE = re.compile(r"[A-Za-z0-9_-]{1,128}")
+RASA_TIMEOUT = aiohttp.ClientTimeout(total=60, connect=5)
+
+CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self'",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
+    "Server": "calcinosi-web",
+}
+
+ERR_UNREACHABLE = "Il servizio non è raggiungibile in questo momento. Riprova tra poco."
+ERR_EMPTY = "Il messaggio è vuoto: scrivi la tua domanda e poi premi Invia."
+ERR_TOO_LONG = (
+    f"Il messaggio è troppo lungo (massimo {MAX_MESSAGE_CHARS} caratteri). "
+    "Prova a dividerlo in domande più brevi."
+)
+ERR_BAD_JSON = "Richiesta non valida: il contenuto non è in formato JSON corretto."
+ERR_NOT_OBJECT = 'Richiesta non valida: servono i campi "sender" e "message".'
+ERR_BAD_SENDER = "Richiesta non valida: identificativo della conversazione non valido."
+ERR_BAD_MESSAGE = "Richiesta non valida: il messaggio deve essere un testo."
+ERR_NO_CALENDAR = (
+    "Non ci sono ancora esami in calendario. "
+    "Chiedi all'assistente di ricordarti un esame e riprova."
+)
+ERR_INTERNAL = "Si è verificato un errore interno. Riprova tra poco."
+ERR_NOT_FOUND = "Pagina non trovata."
+
+Provider = Callable[..., Any]
+
+RASA_URL_KEY = web.AppKey("rasa_url", str)
+ICS_KEY = web.AppKey("ics_provider", object)
+NOTICES_KEY = web.AppKey("notices_provider", object)
+SESSION_KEY = web.AppKey("client_session", aiohttp.ClientSession)
+
+for _ext, _type in ((".js", "text/javascript"), (".css", "text/css"), (".svg", "image/svg+xml")):
+    mimetypes.add_type(_type, _ext)
+
+
+def _error(status: int, message: str) -> web.Response:
+    return web.json_response(
+        {"errore": message}, status=status, dumps=lambda o: json.dumps(o, ensure_ascii=False)
+    )
+
+
+def _json(data: Any, status: int = 200) -> web.Response:
+    return web.json_response(data, status=status, dumps=lambda o: json.dumps(o, ensure_ascii=False))
+
+
+def valid_sender(value: Any) -> bool:
+    return isinstance(value, str) and SENDER_RE.fullmatch(value) is not None
+
+
+async def _call_provider(provider: Provider, sender: str) -> Any:
+    result = provider(channel="rest", user_id=sender)
+    if inspect.isawaitable(result):
+        result = await result
+    return result
+
+
+# --------------------------------------------------------------------------- handlers
+
+
+async def index(request: web.Request) -> web.StreamResponse:
+    return web.FileResponse(INDEX_FILE, headers={"Content-Type": "text/html; charset=utf-8"})
+
+
+async def salute(request: web.Request) -> web.Response:
+    return _json({"ok": True})
+
+
+async def messaggio(request: web.Request) -> web.Response:
+    try:
+        raw = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        return _error(413, ERR_TOO_LONG)
+    try:
+        body = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        return _error(400, ERR_BAD_JSON)
+    if not isinstance(body, dict):
+        return _error(400, ERR_NOT_OBJECT)
+    sender = body.get("sender")
+    if not valid_sender(sender):
+        return _error(400, ERR_BAD_SENDER)
+    message = body.get("message")
+    if not isinstance(message, str):
+        return _error(400, ERR_BAD_MESSAGE)
+    message = message.strip()
+    if not message:
+        return _error(400, ERR_EMPTY)
+    if len(message) > MAX_MESSAGE_CHARS:
+        return _error(413, ERR_TOO_LONG)
+
+    url = request.app[RASA_URL_KEY] + "/webhooks/rest/webhook"
+    session = request.app[SESSION_KEY]
+    try:
+        async with session.post(url, json={"sender": sender, "message": message}) as resp:
+            if resp.status != 200:
+                log.warning("Rasa ha risposto con stato %s", resp.status)
+                return _error(502, ERR_UNREACHABLE)
+            data = await resp.json(content_type=None)
+    except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+        log.warning("Rasa non raggiungibile: %s", type(exc).__name__)
+        return _error(502, ERR_UNREACHABLE)
+    if not isinstance(data, list):
+        log.warning("Risposta di Rasa inattesa (non è una lista)")
+        return _error(502, ERR_UNREACHABLE)
+    return _json(data)
+
+
+async def calendario(request: web.Request) -> web.Response:
+    name = request.match_info["nome"]
+    if not name.endswith(".ics"):
+        return _error(404, ERR_NOT_FOUND)
+    sender = name[: -len(".ics")]
+    if not valid_sender(sender):
+        return _error(400, ERR_BAD_SENDER)
+    provider = request.app[ICS_KEY]
+    if provider is None:
+        return _error(404, ERR_NO_CALENDAR)
+    try:
+        ics = await _call_provider(provider, sender)
+    except Exception:
+        log.exception("Errore nel generare il calendario")
+        return _error(500, ERR_INTERNAL)
+    if not ics:
+        return _error(404, ERR_NO_CALENDAR)
+    if isinstance(ics, str):
+        ics = ics.encode("utf-8")
+    return web.Response(
+        body=bytes(ics),
+        headers={
+            "Content-Type": "text/calendar; charset=utf-8",
+            "Content-Disposition": 'attachment; filename="esami-calcinosi.ics"',
+        },
+    )
+
+
+async def promemoria(request: web.Request) -> web.Response:
+    sender = request.match_info["sender"]
+    if not valid_sender(sender):
+        return _error(400, ERR_BAD_SENDER)
+    provider = request.app[NOTICES_KEY]
+    if provider is None:
+        return _json([])
+    try:
+        notices = await _call_provider(provider, sender)
+    except Exception:
+        log.exception("Errore nel leggere i promemoria in sospeso")
+        return _error(500, ERR_INTERNAL)
+    if not notices:
+        return _json([])
+    return _json([n for n in notices if isinstance(n, dict)])
+
+
+# --------------------------------------------------------------------------- app
+
+
+async def _security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if request.path.startswith("/api/"):
+        response.headers.setdefault("Cache-Control", "no-store")
+    else:
+        response.headers.setdefault("Cache-Control", "no-cache")
+
+
+@web.middleware
+async def _json_errors(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """Italian JSON bodies for aiohttp's own HTTP errors on /api/ (404, 405, ...)."""
+    try:
+        return await handler(request)
+    except web.HTTPException as exc:
+        if not request.path.startswith("/api/") or exc.status < 400:
+            raise
+        messages = {
+            404: ERR_NOT_FOUND,
+            405: "Metodo non consentito.",
+            413: ERR_TOO_LONG,
+        }
+        return _error(exc.status, messages.get(exc.status, "Richiesta non valida."))
+
+
+def make_app(
+    rasa_url: str,
+    ics_provider: Provider | None = None,
+    notices_provider: Provider | None = None,
+) -> web.Application:
+    """Build the web app. ``rasa_url`` is Rasa's base URL, e.g. ``http://127.0.0.1:5005``."""
+    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[_json_errors])
+    app[RASA_URL_KEY] = rasa_url.rstrip("/")
+    app[ICS_KEY] = ics_provider
+    app[NOTICES_KEY] = notices_provider
+
+    async def client_session(app: web.Application):
+        async with aiohttp.ClientSession(timeout=RASA_TIMEOUT) as session:
+            app[SESSION_KEY] = session
+            yield
+
+    app.cleanup_ctx.append(client_session)
+    app.on_response_prepare.append(_security_headers)
+
+    app.router.add_get("/", index, name="pagina")
+    app.router.add_get("/salute", salute, name="salute")
+    app.router.add_post("/api/messaggio", messaggio, name="messaggio")
+    app.router.add_get("/api/calendario/{nome}", calendario, name="calendario")
+    app.router.add_get("/api/promemoria/{sender}", promemoria, name="promemoria")
+    app.router.add_static("/static", STATIC_DIR, name="static")
+    return app
+
+
+class RouteAccessLogger(AbstractAccessLogger):
+    """Access log with method, route name, status and duration only (no path, no ids)."""
+
+    def log(self, request: Any, response: web.StreamResponse, time: float) -> None:
+        route = None
+        match_info = getattr(request, "match_info", None)
+        if match_info is not None:
+            route = getattr(match_info.route, "name", None)
+        self.logger.info(
+            "%s %s %s %.0fms", request.method, route or "-", response.status, time * 1000
+        )
+
+
+def access_log_kwargs() -> dict[str, Any]:
+    """Keyword arguments for ``web.AppRunner`` / ``web.run_app`` / ``TestServer.start_server``
+    that give the privacy-safe access log (route names only)."""
+    return {"access_log_class": RouteAccessLogger, "access_log": access_log}
+
+
+def run(
+    host: str,
+    port: int,
+    rasa_url: str,
+    ics_provider: Provider | None = None,
+    notices_provider: Provider | None = None,
+) -> None:
+    """Serve the chat page (blocking) on ``host:port``."""
+    app = make_app(rasa_url, ics_provider=ics_provider, notices_provider=notices_provider)
+    web.run_app(
+        app,
+        host=host,
+        port=port,
+        print=lambda *_: None,
+        **access_log_kwargs(),
+    )
+
+
+def load_callable(spec: str | None) -> Provider | None:
+    """``"package.module:function"`` -> the function (None for an empty spec)."""
+    if not spec:
+        return None
+    module_name, _, attr = spec.partition(":")
+    if not attr:
+        raise ValueError(f"atteso 'modulo:funzione', ricevuto {spec!r}")
+    target: Any = importlib.import_module(module_name)
+    for part in attr.split("."):
+        target = getattr(target, part)
+    if not callable(target):
+        raise TypeError(f"{spec!r} non è una funzione")
+    return target
+
+
+def main(argv: list[str] | None = None) -> None:
+    env = os.environ.get
+    parser = argparse.ArgumentParser(description="Pagina web della chat calcinosi tumorale")
+    parser.add_argument("--host", default=env("CALCINOSI_WEB_HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(env("CALCINOSI_WEB_PORT", "8080")))
+    parser.add_argument("--rasa-url", default=env("CALCINOSI_RASA_URL", "http://127.0.0.1:5005"))
+    parser.add_argument(
+        "--ics-provider",
+        default=env("CALCINOSI_ICS_PROVIDER"),
+        help="modulo:funzione(channel=, user_id=) -> bytes | None",
+    )
+    parser.add_argument(
+        "--notices-provider",
+        default=env("CALCINOSI_NOTICES_PROVIDER"),
+        help="modulo:funzione(channel=, user_id=) -> list[dict]",
+    )
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    log.info("Chat web su http://%s:%s (Rasa: %s)", args.host, args.port, args.rasa_url)
+    run(
+        args.host,
+        args.port,
+        args.rasa_url,
+        ics_provider=load_callable(args.ics_provider),
+        notices_provider=load_callable(args.notices_provider),
+    )
+
+
+if __name__ == "__main__":
+    main()

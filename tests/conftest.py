@@ -1,0 +1,121 @@
+"""Shared fixtures. ``bot_server`` starts the real stack (``python -m bot run``) once."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+MODEL = ROOT / "models" / "calcinosi.tar.gz"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class BotServer:
+    rasa_url: str
+    web_url: str
+    content_dir: Path
+    tracker_db: Path
+    reminders_db: Path
+    log_path: Path
+
+    def send_raw(self, body: bytes, timeout: float = 60) -> tuple[int, Any]:
+        request = urllib.request.Request(
+            f"{self.rasa_url}/webhooks/rest/webhook",
+            data=body,
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                return response.status, json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as error:
+            payload = error.read()
+            try:
+                return error.code, json.loads(payload)
+            except ValueError:
+                return error.code, payload.decode("utf-8", "replace")
+
+    def send(self, message: str, sender: str | None = None) -> list[dict[str, Any]]:
+        sender = sender or f"test-{uuid.uuid4().hex}"
+        status, payload = self.send_raw(
+            json.dumps({"sender": sender, "message": message}).encode("utf-8")
+        )
+        assert status == 200, (status, payload)
+        assert isinstance(payload, list)
+        return payload
+
+
+def topics(messages: list[dict[str, Any]]) -> list[str]:
+    return [str((m.get("custom") or {}).get("topic")) for m in messages]
+
+
+@pytest.fixture(scope="session")
+def bot_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotServer]:
+    if not MODEL.exists():
+        pytest.fail("Nessun modello addestrato: esegui `make train` (make test lo fa da sé).")
+    work = tmp_path_factory.mktemp("server")
+    content_dir = work / "content"
+    shutil.copytree(ROOT / "content" / "it", content_dir)
+    rasa_port, actions_port, web_port = free_port(), free_port(), free_port()
+    tracker_db, reminders_db = work / "tracker.db", work / "calcinosi.db"
+    env = dict(os.environ)
+    env.update(
+        {
+            "CALCINOSI_RASA_PORT": str(rasa_port),
+            "CALCINOSI_ACTIONS_PORT": str(actions_port),
+            "CALCINOSI_WEB_PORT": str(web_port),
+            "CALCINOSI_TRACKER_URL": f"sqlite:///{tracker_db}",
+            "CALCINOSI_DB_URL": f"sqlite:///{reminders_db}",
+            "CALCINOSI_CONTENT_DIR": str(content_dir),
+            "CALCINOSI_ENDPOINTS_PATH": str(work / "endpoints.yml"),
+            "TELEGRAM_TOKEN": "",
+        }
+    )
+    log_path = work / "server.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run", "--no-train"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    server = BotServer(
+        rasa_url=f"http://127.0.0.1:{rasa_port}",
+        web_url=f"http://127.0.0.1:{web_port}/",
+        content_dir=content_dir,
+        tracker_db=tracker_db,
+        reminders_db=reminders_db,
+        log_path=log_path,
+    )
+    deadline = time.monotonic() + 300
+    try:
+        while b">> Chat:" not in log_path.read_bytes():
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("Il server non è partito:\n" + log_path.read_text(errors="replace")[-4000:])
+            time.sleep(0.5)
+        yield server
+    finally:
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=20)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            os.killpg(process.pid, signal.SIGKILL)

@@ -1,0 +1,64 @@
+"""The held-out evaluation set, end to end through the REST webhook of the real server.
+
+Every case is the first message of a fresh conversation. Targets: >= 95% of answers
+on the right topic, 100% of urgent messages answered with the emergency message first.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.evaluation import Result, markdown_table, reply_topics
+
+ROOT = Path(__file__).resolve().parents[2]
+CASES = yaml.safe_load((ROOT / "tests" / "e2e" / "evaluation_set.yml").read_text())["cases"]
+RESULTS = ROOT / "var" / "results"
+
+
+@pytest.fixture(scope="module")
+def results(bot_server) -> list[Result]:
+    def run(case: dict) -> Result:
+        replies = bot_server.send(case["text"], sender=f"eval-{uuid.uuid4().hex}")
+        return Result(case["text"], case["topic"], reply_topics(replies))
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        found = list(pool.map(run, CASES))
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "evaluation.md").write_text(markdown_table(found) + "\n", encoding="utf-8")
+    (RESULTS / "evaluation.json").write_text(
+        json.dumps([r.__dict__ | {"correct": r.correct} for r in found], ensure_ascii=False, indent=1)
+    )
+    print("\n" + markdown_table(found))
+    for r in found:
+        if not r.correct:
+            print(f"SBAGLIATO atteso={r.expected} ottenuto={r.topics} :: {r.text}")
+    return found
+
+
+@pytest.mark.server
+def test_urgent_messages_get_the_emergency_answer_first(results: list[Result]) -> None:
+    urgent = [r for r in results if r.expected == "sicurezza.urgenza"]
+    assert len(urgent) >= 25
+    missed = [r.text for r in urgent if not r.correct]
+    assert not missed, missed
+
+
+@pytest.mark.server
+def test_topic_accuracy_is_at_least_95_percent(results: list[Result]) -> None:
+    accuracy = sum(r.correct for r in results) / len(results)
+    assert accuracy >= 0.95, f"accuratezza {accuracy:.1%}"
+
+
+@pytest.mark.server
+def test_no_calm_question_is_sent_to_the_emergency_room(results: list[Result]) -> None:
+    false_alarms = [
+        r.text for r in results
+        if r.expected != "sicurezza.urgenza" and r.topics[:1] == ["sicurezza.urgenza"]
+    ]
+    assert len(false_alarms) <= 1, false_alarms
