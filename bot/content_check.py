@@ -135,7 +135,7 @@ def check_topic(
         for match in EMAIL.finditer(text):
             add(line, f"{label}: indirizzo e-mail non ammesso ('{match.group(0)}')")
         for match in URL.finditer(text):
-            host = re.sub(r"^https?://", "", match.group(0).lower()).split("/")[0]
+            host = re.sub(r"^https?://", "", match.group(0).lower()).split("/")[0].rstrip(".,;:")
             if host not in ALLOWED_HOSTS:
                 add(line, f"{label}: indirizzo web non previsto dalle fonti ('{match.group(0)}')")
         for match in LINK.finditer(text):

@@ -172,20 +172,19 @@ class ReminderDialogue:
             self.store.delete_user(turn.channel, turn.sender)
             reply.messages.append(message("promemoria.disattivato", self.text("interrotto")))
             return self._clear(reply)
-        answer = parse_italian_date(turn.text, today)
         month_hint = draft.pop("mese", None)
-        if answer.status in ("none", "invalid") and month_hint:
-            answer = self._day_in_month(turn.text, month_hint, today) or answer
-        if answer.status == "ok" and answer.date is not None:
-            draft[KIND_FOR_ASKS[asks]] = answer.date.isoformat()
+        hint = (int(month_hint[1]), int(month_hint[0])) if month_hint else None
+        answer = parse_italian_date(turn.text, today, month_hint=hint)
+        if answer.status == "ok" and answer.value is not None:
+            draft[KIND_FOR_ASKS[asks]] = answer.value.isoformat()
             if asks == "data_esami_6m":
                 return self._ask_date(reply, "data_esami_12m", self.text("chiedi_data_esami_12m"), draft)
             return self._activate(turn, draft)
         if answer.status == "none" and self._changes_topic(turn):
             self.store.delete_user(turn.channel, turn.sender)
             return None
-        if answer.status == "future" and answer.date is not None:
-            text = self.text("data_futura", data=italian_date(answer.date))
+        if answer.status == "future" and answer.value is not None:
+            text = self.text("data_futura", data=italian_date(answer.value))
         elif answer.status == "need_day" and answer.month:
             year = answer.year or today.year
             draft["mese"] = [year, answer.month]
@@ -195,14 +194,6 @@ class ReminderDialogue:
         else:
             text = self.text("data_non_capita")
         return self._ask_date(reply, asks, text, draft)
-
-    @staticmethod
-    def _day_in_month(text: str, month_hint: list[int], today: dt.date) -> Any:
-        found = re.search(r"\b(\d{1,2})\b", text)
-        if not found:
-            return None
-        year, month = int(month_hint[0]), int(month_hint[1])
-        return parse_italian_date(f"{int(found.group(1))}/{month}/{year}", today)
 
     def _activate(self, turn: Turn, draft: dict[str, Any]) -> Reply:
         reply = Reply()
@@ -245,12 +236,12 @@ class ReminderDialogue:
             return self._not_subscribed(reply)
         today = self.today()
         answer = parse_italian_date(turn.text, today)
-        if answer.status == "future" and answer.date is not None:
+        if answer.status == "future" and answer.value is not None:
             reply.messages.append(
-                message("promemoria.fatto", self.text("data_futura", data=italian_date(answer.date)))
+                message("promemoria.fatto", self.text("data_futura", data=italian_date(answer.value)))
             )
             return reply
-        done_on = answer.date if answer.status == "ok" and answer.date else today
+        done_on = answer.value if answer.status == "ok" and answer.value else today
         # The complete tests include the phosphate ones: both roll when the 12-month
         # tests were due within two months; otherwise only the 6-month ones.
         kinds = ["fosfato_6m"]

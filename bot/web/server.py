@@ -19,20 +19,18 @@ Providers are plain callables invoked with keyword arguments
 Privacy: the access log only records method, route name, status and duration (never
 the path, which for the calendar contains the sender id, nor any message text).
 
-Run it with ``python -m bot.web.server`` (see ``--help``; every option also reads an
-environment variable: CALCINOSI_WEB_HOST, CALCINOSI_WEB_PORT, CALCINOSI_RASA_URL,
-CALCINOSI_ICS_PROVIDER, CALCINOSI_NOTICES_PROVIDER; providers as ``module:function``).
+Normally started by ``python -m bot web`` (``run(host, port, rasa_url, db_url)`` from
+bot.settings: CALCINOSI_HOST, CALCINOSI_WEB_PORT, CALCINOSI_RASA_PORT, CALCINOSI_DB_URL);
+``python -m bot.web.server --help`` does the same with command-line overrides.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import inspect
 import json
 import logging
 import mimetypes
-import os
 import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -168,6 +166,11 @@ async def messaggio(request: web.Request) -> web.Response:
         async with session.post(url, json={"sender": sender, "message": message}) as resp:
             if resp.status != 200:
                 log.warning("Rasa ha risposto con stato %s", resp.status)
+                if 400 <= resp.status < 500:
+                    # our REST channel refuses some input with a polite Italian message
+                    refused = await _rasa_refusal(resp)
+                    if refused is not None:
+                        return _error(resp.status, refused)
                 return _error(502, ERR_UNREACHABLE)
             data = await resp.json(content_type=None)
     except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
@@ -177,6 +180,17 @@ async def messaggio(request: web.Request) -> web.Response:
         log.warning("Risposta di Rasa inattesa (non è una lista)")
         return _error(502, ERR_UNREACHABLE)
     return _json(data)
+
+
+async def _rasa_refusal(resp: aiohttp.ClientResponse) -> str | None:
+    """The ``errore`` text of a 4xx answer from Rasa's channel, if it has one."""
+    try:
+        body = await resp.json(content_type=None)
+    except ValueError:
+        return None
+    if isinstance(body, dict) and isinstance(body.get("errore"), str) and body["errore"]:
+        return body["errore"]
+    return None
 
 
 async def calendario(request: web.Request) -> web.Response:
@@ -301,14 +315,79 @@ def access_log_kwargs() -> dict[str, Any]:
     return {"access_log_class": RouteAccessLogger, "access_log": access_log}
 
 
+def reminder_providers(db_url: str) -> tuple[Provider, Provider]:
+    """``(ics_provider, notices_provider)`` backed by the reminder store at ``db_url``.
+
+    Store calls are blocking (SQLAlchemy), so they run in a worker thread. Notices are
+    marked as shown when returned (``pending_notices(mark=True)``). Until the reminder
+    tables exist (migrations not run yet) there is simply nothing to show.
+    """
+    import asyncio
+
+    from sqlalchemy import inspect as sa_inspect
+
+    from bot.reminders.db import make_engine
+    from bot.reminders.models import Subscriber
+    from bot.reminders.store import NotSubscribedError, ReminderStore
+
+    engine = make_engine(db_url)
+    store = ReminderStore(engine)
+    schema_ready = False
+    warned = False
+
+    def ready() -> bool:
+        nonlocal schema_ready, warned
+        if not schema_ready:
+            schema_ready = sa_inspect(engine).has_table(Subscriber.__tablename__)
+            if not schema_ready and not warned:
+                warned = True
+                log.warning("database dei promemoria non ancora inizializzato")
+        return schema_ready
+
+    def _ics(channel: str, user_id: str) -> bytes | None:
+        if not ready():
+            return None
+        try:
+            ics = store.ics_for(channel, user_id)
+        except NotSubscribedError:
+            return None
+        return ics if b"BEGIN:VEVENT" in ics else None
+
+    def _notices(channel: str, user_id: str) -> list[dict[str, Any]]:
+        if not ready():
+            return []
+        return [
+            {"text": notice.text, "custom": {"topic": notice.topic}}
+            for notice in store.pending_notices(channel, user_id, mark=True)
+        ]
+
+    async def ics_provider(*, channel: str, user_id: str) -> bytes | None:
+        return await asyncio.to_thread(_ics, channel, user_id)
+
+    async def notices_provider(*, channel: str, user_id: str) -> list[dict[str, Any]]:
+        return await asyncio.to_thread(_notices, channel, user_id)
+
+    return ics_provider, notices_provider
+
+
 def run(
     host: str,
     port: int,
     rasa_url: str,
+    reminders_db_url: str | None = None,
+    *,
     ics_provider: Provider | None = None,
     notices_provider: Provider | None = None,
 ) -> None:
-    """Serve the chat page (blocking) on ``host:port``."""
+    """Serve the chat page (blocking) on ``host:port``.
+
+    With ``reminders_db_url`` the calendar and pending-reminder endpoints read the
+    reminder store (unless explicit providers are given).
+    """
+    if reminders_db_url and (ics_provider is None or notices_provider is None):
+        store_ics, store_notices = reminder_providers(reminders_db_url)
+        ics_provider = ics_provider or store_ics
+        notices_provider = notices_provider or store_notices
     app = make_app(rasa_url, ics_provider=ics_provider, notices_provider=notices_provider)
     web.run_app(
         app,
@@ -319,47 +398,24 @@ def run(
     )
 
 
-def load_callable(spec: str | None) -> Provider | None:
-    """``"package.module:function"`` -> the function (None for an empty spec)."""
-    if not spec:
-        return None
-    module_name, _, attr = spec.partition(":")
-    if not attr:
-        raise ValueError(f"atteso 'modulo:funzione', ricevuto {spec!r}")
-    target: Any = importlib.import_module(module_name)
-    for part in attr.split("."):
-        target = getattr(target, part)
-    if not callable(target):
-        raise TypeError(f"{spec!r} non è una funzione")
-    return target
-
-
 def main(argv: list[str] | None = None) -> None:
-    env = os.environ.get
+    """Standalone start; ``python -m bot web`` is the usual way (same settings)."""
+    from bot.settings import load_settings
+
+    settings = load_settings()
     parser = argparse.ArgumentParser(description="Pagina web della chat calcinosi tumorale")
-    parser.add_argument("--host", default=env("CALCINOSI_WEB_HOST", "127.0.0.1"))
-    parser.add_argument("--port", type=int, default=int(env("CALCINOSI_WEB_PORT", "8080")))
-    parser.add_argument("--rasa-url", default=env("CALCINOSI_RASA_URL", "http://127.0.0.1:5005"))
+    parser.add_argument("--host", default=settings.host)
+    parser.add_argument("--port", type=int, default=settings.web_port)
+    parser.add_argument("--rasa-url", default=settings.rasa_url)
     parser.add_argument(
-        "--ics-provider",
-        default=env("CALCINOSI_ICS_PROVIDER"),
-        help="modulo:funzione(channel=, user_id=) -> bytes | None",
-    )
-    parser.add_argument(
-        "--notices-provider",
-        default=env("CALCINOSI_NOTICES_PROVIDER"),
-        help="modulo:funzione(channel=, user_id=) -> list[dict]",
+        "--db-url",
+        default=settings.reminders_db_url,
+        help="database dei promemoria (calendario .ics e promemoria in sospeso)",
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    log.info("Chat web su http://%s:%s (Rasa: %s)", args.host, args.port, args.rasa_url)
-    run(
-        args.host,
-        args.port,
-        args.rasa_url,
-        ics_provider=load_callable(args.ics_provider),
-        notices_provider=load_callable(args.notices_provider),
-    )
+    log.info("Chat web su http://%s:%s", args.host, args.port)
+    run(args.host, args.port, args.rasa_url, args.db_url)
 
 
 if __name__ == "__main__":

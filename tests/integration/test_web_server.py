@@ -20,6 +20,7 @@ from bot.web.server import (
     STATIC_DIR,
     access_log_kwargs,
     make_app,
+    reminder_providers,
 )
 
 SENDER = "3f2b9c1e-7a4d-4e1b-9c0a-1d2e3f4a5b6c"
@@ -248,6 +249,26 @@ def test_rasa_5xx_gives_502(status):
         async with harness() as (client, fake):
             fake.status = status
             fake.reply = {"status": "failure"}
+            resp = await client.post("/api/messaggio", json={"sender": "abc", "message": "ciao"})
+            assert resp.status == 502
+            assert await resp.json() == {"errore": ERR_UNREACHABLE}
+
+    run(scenario())
+
+
+def test_rasa_channel_refusal_4xx_is_passed_through():
+    async def scenario():
+        async with harness() as (client, fake):
+            fake.status = 400
+            fake.reply = {"errore": "Il messaggio è vuoto. Scrivi la tua domanda, per favore."}
+            resp = await client.post(
+                "/api/messaggio", json={"sender": "abc", "message": "\x01\x02"}
+            )
+            assert resp.status == 400
+            assert await resp.json() == fake.reply
+
+            fake.status = 404
+            fake.reply = ["not an error object"]
             resp = await client.post("/api/messaggio", json={"sender": "abc", "message": "ciao"})
             assert resp.status == 502
             assert await resp.json() == {"errore": ERR_UNREACHABLE}
@@ -535,7 +556,11 @@ def test_access_log_has_route_names_but_no_sender_or_text():
                 await client.get(f"/api/calendario/{secret_sender}.ics")
                 await client.get(f"/api/promemoria/{secret_sender}")
                 await client.get(f"/api/sconosciuto/{secret_sender}")
-                await client.get("/")
+                await (await client.get("/")).read()
+                for _ in range(100):  # the access log is written after the response
+                    if len(records) >= 5:
+                        break
+                    await asyncio.sleep(0.02)
         finally:
             await rasa.close()
 
@@ -552,3 +577,45 @@ def test_access_log_has_route_names_but_no_sender_or_text():
     for route in ["messaggio", "calendario", "promemoria", "pagina"]:
         assert route in joined
     assert "POST messaggio 200" in joined
+
+
+# ------------------------------------------------------------------ wiring to the reminder store
+
+
+def test_reminder_providers_read_the_store(tmp_path):
+    import datetime as dt
+
+    from bot.reminders.db import make_engine, upgrade
+    from bot.reminders.schedule import KINDS
+    from bot.reminders.store import ReminderStore
+
+    url = f"sqlite:///{tmp_path / 'promemoria.db'}"
+    ics_provider, notices_provider = reminder_providers(url)
+
+    async def scenario(expect_ics: bool, expect_notices: int):
+        async with harness(ics_provider=ics_provider, notices_provider=notices_provider) as (
+            client,
+            _fake,
+        ):
+            resp = await client.get(f"/api/calendario/{SENDER}.ics")
+            assert resp.status == (200 if expect_ics else 404)
+            if expect_ics:
+                assert b"BEGIN:VEVENT" in await resp.read()
+            resp = await client.get(f"/api/promemoria/{SENDER}")
+            assert resp.status == 200
+            notices = await resp.json()
+            assert len(notices) == expect_notices
+            for notice in notices:
+                assert notice["text"]
+                assert notice["custom"]["topic"] == "promemoria.avviso"
+
+    run(scenario(expect_ics=False, expect_notices=0))  # tables not created yet
+    upgrade(url)
+
+    run(scenario(expect_ics=False, expect_notices=0))  # not subscribed
+    store = ReminderStore(make_engine(url))
+    store.subscribe("rest", SENDER, "test")
+    run(scenario(expect_ics=False, expect_notices=0))  # subscribed, no dates yet
+    store.set_last_done("rest", SENDER, KINDS[0], dt.date.today() - dt.timedelta(days=400))
+    run(scenario(expect_ics=True, expect_notices=1))  # overdue: one notice, shown once
+    run(scenario(expect_ics=True, expect_notices=0))

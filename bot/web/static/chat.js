@@ -15,8 +15,8 @@
   var TIMEOUT_MS = 70000;
 
   var ERR_GENERIC =
-    "Non è stato possibile inviare il messaggio. Controlla la connessione e riprova: " +
-    "il tuo testo è ancora nel campo qui sotto.";
+    "Non è stato possibile inviare il messaggio. Controlla la connessione e riprova.";
+  var KEPT = "Il tuo messaggio è rimasto nel campo qui sotto: puoi inviarlo di nuovo.";
   var ERR_EMPTY_REPLY = "Non ho ricevuto una risposta. Prova a riformulare la domanda.";
   var ERR_TOO_LONG =
     "Il messaggio è troppo lungo (massimo " + MAX_CHARS + " caratteri). " +
@@ -192,8 +192,8 @@
     });
   }
 
-  var RE_BULLET = /^\s{0,3}[-*+•]\s+(.*)$/;
-  var RE_ORDERED = /^\s{0,3}(\d{1,9})[.)]\s+(.*)$/;
+  var RE_BULLET = /^\s{0,3}[-*+•]\s+(\S.*)$/;
+  var RE_ORDERED = /^\s{0,3}(\d{1,9})[.)]\s+(\S.*)$/;
   var RE_HEADING = /^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$/;
   var RE_CONTINUATION = /^\s{2,}\S/;
 
@@ -321,10 +321,34 @@
     return node;
   }
 
+  var SVG_NS = "http://www.w3.org/2000/svg";
+
+  function svg(tag, attrs) {
+    var node = document.createElementNS(SVG_NS, tag);
+    Object.keys(attrs).forEach(function (k) {
+      node.setAttribute(k, attrs[k]);
+    });
+    return node;
+  }
+
+  /* Icona calendario disegnata qui (nessuna emoji: non tutti i sistemi hanno il font). */
+  function calendarIcon() {
+    var icon = svg("svg", {
+      viewBox: "0 0 24 24", width: "20", height: "20", "aria-hidden": "true",
+      focusable: "false", class: "icona",
+    });
+    icon.appendChild(svg("rect", { x: "3", y: "5", width: "18", height: "16", rx: "2" }));
+    icon.appendChild(svg("path", { d: "M3 10h18M8 3v4M16 3v4" }));
+    icon.appendChild(svg("path", { d: "M11 15h2v2h-2z", class: "pieno" }));
+    return icon;
+  }
+
   function calendarLink() {
-    var a = el("a", "calendario", "Aggiungi al calendario");
+    var a = el("a", "calendario");
     a.href = "api/calendario/" + encodeURIComponent(sender) + ".ics";
     a.setAttribute("download", "esami-calcinosi.ics");
+    a.appendChild(calendarIcon());
+    a.appendChild(document.createTextNode("Aggiungi al calendario"));
     return a;
   }
 
@@ -417,7 +441,9 @@
     return added;
   }
 
-  function showNewMessages(nodes) {
+  /* Mostra l'inizio della risposta (le risposte lunghe si leggono dall'alto), con sopra
+     la domanda dell'utente quando c'e' (anchor). */
+  function showNewMessages(nodes, anchor) {
     var first = null;
     for (var i = 0; i < nodes.length; i += 1) {
       if (!nodes[i].hidden) {
@@ -425,11 +451,15 @@
         break;
       }
     }
-    if (first) {
-      hideWelcome();
-      // mostra l'inizio della risposta (le risposte lunghe si leggono dall'alto)
-      conversation.scrollTop = Math.max(0, first.offsetTop - conversation.offsetTop - 12);
+    if (!first) {
+      return;
     }
+    hideWelcome();
+    var top = first.offsetTop - conversation.offsetTop - 12;
+    if (anchor && first.offsetTop - anchor.offsetTop < conversation.clientHeight / 2) {
+      top = anchor.offsetTop - conversation.offsetTop - 12;
+    }
+    conversation.scrollTop = Math.max(0, top);
   }
 
   function ChatError(message) {
@@ -490,7 +520,7 @@
           addError(ERR_EMPTY_REPLY, null);
           return;
         }
-        showNewMessages(renderBotMessages(data));
+        showNewMessages(renderBotMessages(data), userNode);
       })
       .catch(function (err) {
         setBusy(false);
@@ -501,6 +531,7 @@
           if (!input.value.trim()) {
             input.value = text;
             autoresize();
+            message += " " + KEPT;
           }
           addError(message, null);
         } else {
@@ -521,7 +552,7 @@
       input.focus();
       return;
     }
-    if (text.length > MAX_CHARS) {
+    if (Array.from(text).length > MAX_CHARS) {
       addError(ERR_TOO_LONG, null);
       return;
     }

@@ -1,0 +1,103 @@
+"""Command line of the reminders: ``run``, ``send-due``, ``upgrade``.
+
+    python -m bot.reminders.cli upgrade
+    python -m bot.reminders.cli send-due --now 2027-03-01T10:00
+    python -m bot.reminders.cli run --interval 60
+
+Configuration: see ``bot.reminders.config`` (CALCINOSI_DB_URL, TELEGRAM_TOKEN, ...).
+A ``--now`` without time zone is Europe/Rome local time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import socket
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+
+from bot.reminders.config import ReminderConfig
+from bot.reminders.db import make_engine, upgrade
+from bot.reminders.dispatcher import Dispatcher
+from bot.reminders.senders import Sender, WebSender
+
+WEB_CHANNELS = ("rest", "socketio")
+
+
+def build_senders(config: ReminderConfig) -> dict[str, Sender]:
+    senders: dict[str, Sender] = {channel: WebSender() for channel in WEB_CHANNELS}
+    if config.telegram_token:
+        from bot.reminders.telegram import TelegramSender
+
+        senders["telegram"] = TelegramSender(config.telegram_token, config.telegram_api_url)
+    return senders
+
+
+def parse_now(raw: str, config: ReminderConfig) -> datetime:
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"data e ora non valide: {raw!r} (esempio: 2027-03-01T10:00)"
+        ) from None
+    return value if value.tzinfo else value.replace(tzinfo=config.tz)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="promemoria", description="Promemoria degli esami di controllo."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    run_p = sub.add_parser("run", help="invia i promemoria in continuo (ferma con Ctrl+C)")
+    run_p.add_argument("--interval", type=float, default=60.0, help="secondi tra due passate")
+    send_p = sub.add_parser("send-due", help="una sola passata: invia i promemoria dovuti")
+    send_p.add_argument("--now", help="data e ora ISO della passata (default: adesso)")
+    sub.add_parser("upgrade", help="crea o aggiorna le tabelle dei promemoria")
+    return parser
+
+
+def _dispatcher(config: ReminderConfig) -> Dispatcher:
+    if not config.telegram_token:
+        print(
+            "Attenzione: TELEGRAM_TOKEN non impostato, i promemoria Telegram restano in attesa.",
+            file=sys.stderr,
+        )
+    worker = f"{socket.gethostname()}-{os.getpid()}"
+    return Dispatcher(make_engine(), build_senders(config), worker_id=worker, config=config)
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=os.environ.get("CALCINOSI_LOG_LEVEL", "INFO"),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        config = ReminderConfig.from_env()
+    except ValueError as err:
+        print(f"Configurazione non valida: {err}", file=sys.stderr)
+        return 2
+    if args.command == "upgrade":
+        upgrade()
+        print("Tabelle dei promemoria aggiornate.")
+        return 0
+    if args.command == "send-due":
+        try:
+            now = parse_now(args.now, config) if args.now else None
+        except argparse.ArgumentTypeError as err:
+            print(str(err), file=sys.stderr)
+            return 2
+        counts = _dispatcher(config).run_once(now)
+        print(counts.summary_it())
+        return 0
+    dispatcher = _dispatcher(config)
+    print("Invio dei promemoria avviato. Per fermarlo: Ctrl+C.", flush=True)
+    dispatcher.run_forever(args.interval)
+    print("Invio dei promemoria fermato.", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(run())

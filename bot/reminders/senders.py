@@ -1,0 +1,58 @@
+"""Delivery channels: the ``Sender`` protocol, ``ChannelError`` and ``WebSender``."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from bot.reminders.models import READY, SENT
+
+__all__ = ["READY", "SENT", "ChannelError", "Sender", "WebSender"]
+
+
+class ChannelError(Exception):
+    """A delivery failed.
+
+    * ``retryable``: worth another attempt later (5xx, 429, connection refused).
+    * ``maybe_delivered``: the request may have reached the channel (read timeout,
+      connection lost after sending): the dispatcher does not resend it unless the
+      sender is idempotent.
+    * ``retry_after``: seconds the channel asked us to wait (Telegram 429).
+
+    ``code`` is short and never contains message text, tokens or user ids.
+    """
+
+    def __init__(
+        self,
+        code: str,
+        *,
+        retryable: bool,
+        maybe_delivered: bool = False,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(code)
+        self.code = code[:32]
+        self.retryable = retryable
+        self.maybe_delivered = maybe_delivered
+        self.retry_after = retry_after
+
+
+class Sender(Protocol):
+    #: True if sending the same idempotency key twice delivers at most one message.
+    idempotent: bool
+
+    def send(self, chat_id: str, text: str, *, idempotency_key: str) -> str:
+        """Deliver ``text``; return the final state (``"sent"`` or ``"ready"``)."""
+        ...
+
+
+class WebSender:
+    """Channels that cannot push (``rest``, ``socketio``).
+
+    Nothing goes over the network: the delivery becomes ``ready`` and is shown
+    when the user comes back (``ReminderStore.pending_notices``). Idempotent.
+    """
+
+    idempotent = True
+
+    def send(self, chat_id: str, text: str, *, idempotency_key: str) -> str:
+        return READY

@@ -1,0 +1,915 @@
+"""Safety layer: recognise red flags and requests for personal medical advice.
+
+Pure Python (standard library only), rule based, deterministic. The functions never
+log, store or echo the message text.
+
+* ``normalize`` - the canonical form of a message used by the whole bot.
+* ``is_urgent`` - red flags: severe/sudden pain, chest pain, breathing trouble,
+  fainting, seizures, acute confusion, fever together with an inflamed lump or an
+  open/discharging wound, an infected-looking wound, self-harm or suicidal thoughts,
+  explicit emergencies (118/112, ambulance, emergency room).
+* ``asks_personal_advice`` - doses, starting/stopping/changing a medicine or
+  supplement, reading one's own (or a relative's) lab values, self-diagnosis.
+* ``classify`` - ``"urgenza"``, ``"consiglio_personale"`` or ``None``.
+
+Matching works on a *match form* of the text: ``normalize`` plus a few chat
+abbreviations ("nn" -> "non") and with runs of the same letter squeezed to one
+("febbre" -> "febre", "aiutooo" -> "aiuto"). Squeezing makes the rules tolerant of
+the most common typos (missing or extra double letters). Patterns are written in
+ordinary spelling and squeezed the same way when compiled (see ``_sq``).
+
+All patterns use bounded repetitions only, so the cost is linear in the length of
+the message (a 100 KB message is checked in a few milliseconds).
+
+Precision policy: a red flag that is *negated* by the patient ("non ho febbre",
+"nessun dolore al petto") does not count, and a short *general* question that only
+names a symptom ("il dolore al petto è un sintomo della calcinosi?") is not urgent.
+Everything else that looks like a present severe symptom is reported as urgent:
+a false alarm costs less than a missed emergency. Self-harm wording is never
+suppressed.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from bisect import bisect_left
+from collections.abc import Iterable, Iterator
+
+__all__ = ["asks_personal_advice", "classify", "is_urgent", "normalize"]
+
+URGENT = "urgenza"
+PERSONAL_ADVICE = "consiglio_personale"
+
+# --------------------------------------------------------------------------- normalize
+
+_APOSTROPHES = str.maketrans(
+    {"\u2019": "'", "\u2018": "'", "\u00b4": "'", "\u02bc": "'", "\u2032": "'"}
+)
+# A vowel followed by an apostrophe at the end of a word is an accent typed by hand:
+# "e'" -> "e", "perche'" -> "perche", "piu'" -> "piu".
+_ACCENT_APOSTROPHE = re.compile(r"([aeiou])'(?!\w)")
+# Punctuation, symbols, emoji and "_" become spaces; "." and "," survive only between
+# two digits (decimal and thousands separators: "5,8", "6.1", "1.000").
+_PUNCT = re.compile(r"[^\w\s.,]+|_+|[.,](?<!\d[.,])|[.,](?!\d)")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+_DROP_CATEGORIES = frozenset({"Mn", "Cf"})  # combining marks (accents), invisible format chars
+
+
+def _drop_marks(match: re.Match[str]) -> str:
+    return "".join(ch for ch in match.group() if unicodedata.category(ch) not in _DROP_CATEGORIES)
+
+
+def normalize(text: str) -> str:
+    """Lower-case, strip accents, drop punctuation (not digit separators), collapse spaces.
+
+    >>> normalize("  Cos'è   la  CALCINOSI?  E' grave?! 😟 Fosforo 5,8.")
+    'cos e la calcinosi e grave fosforo 5,8'
+    """
+    text = text.replace("`", "'").lower()
+    if not text.isascii():
+        text = text.translate(_APOSTROPHES)
+        text = _NON_ASCII.sub(_drop_marks, unicodedata.normalize("NFKD", text))
+    text = _ACCENT_APOSTROPHE.sub(r"\1", text)
+    text = _PUNCT.sub(" ", text)
+    return " ".join(text.split())
+
+
+# -------------------------------------------------------------------------- match form
+
+_CHAT_WORDS = {"nn": "non", "ke": "che", "xke": "perche", "xche": "perche"}
+_CHAT_RE = re.compile(r"\b(?:nn|ke|xke|xche)\b")
+_SQUEEZE_TEXT = re.compile(r"([a-z])\1+")
+_SQUEEZE_PATTERN = re.compile(r"(?<!\\)([a-z])\1+")
+
+
+def _match_form(text: str) -> str:
+    text = _CHAT_RE.sub(lambda m: _CHAT_WORDS[m.group(0)], normalize(text))
+    return _SQUEEZE_TEXT.sub(r"\1", text)
+
+
+def _sq(pattern: str) -> str:
+    """Squeeze doubled letters in a pattern written in ordinary spelling.
+
+    Letters right after a backslash are left alone, so escapes such as ``\\b`` or
+    ``\\s`` are never merged with the following letter.
+    """
+    return _SQUEEZE_PATTERN.sub(r"\1", pattern)
+
+
+def _rx(*alternatives: str) -> re.Pattern[str]:
+    return re.compile(_sq("|".join(f"(?:{a})" for a in alternatives)))
+
+
+def _alt(*words: str) -> str:
+    return "(?:" + "|".join(words) + ")"
+
+
+W = r"(?:\s+\w+)"  # one more word (used with bounded repetitions only)
+
+# --------------------------------------------------------------------------- negation
+
+# A symptom is negated when it directly follows a negator plus a few filler words:
+# "non ho (la) febbre", "non mi fa male il petto", "nessun dolore", "senza febbre",
+# "né dolore al petto". Any other word in between ("non so se è ...", "non ho mai
+# avuto un dolore così") breaks the negation, so the symptom still counts.
+_FILLER = _alt(
+    "ho", "ha", "hanno", "abbiamo", "avevo", "aveva", "c", "ce", "e", "ci", "sono", "sento",
+    "sente", "sentiamo", "un", "una", "uno", "il", "la", "l", "lo", "i", "le", "gli",
+    r"alcun\w*", r"nessun\w*", "piu", "ancora", "di", "del", "della", "dei", "delle",
+    "mi", "fa", "fanno", "da", "sembra", "proprio", "per", "niente", "affatto",
+)
+_NEGATED_TAIL = re.compile(
+    _sq(
+        rf"\b(?:non|nessun[oa]?|niente|senza|ne)\s+(?:{_FILLER}\s+){{0,4}}$"
+    )
+)
+_NEGATION_LOOKBACK = 60
+
+
+def _negated(text: str, start: int) -> bool:
+    return _NEGATED_TAIL.search(text[max(0, start - _NEGATION_LOOKBACK) : start]) is not None
+
+
+def _positions(regex: re.Pattern[str] | _Rule, text: str, negatable: bool = True) -> list[int]:
+    return [
+        m.start() for m in regex.finditer(text) if not (negatable and _negated(text, m.start()))
+    ]
+
+
+def _found(regex: re.Pattern[str] | _Rule, text: str, negatable: bool = True) -> bool:
+    for m in regex.finditer(text):
+        if not (negatable and _negated(text, m.start())):
+            return True
+    return False
+
+
+def _near(first: Iterable[int], second: list[int], distance: int) -> bool:
+    """True if some position of ``first`` is within ``distance`` chars of one of ``second``."""
+    if not second:
+        return False
+    for pos in first:
+        i = bisect_left(second, pos - distance)
+        if i < len(second) and second[i] <= pos + distance:
+            return True
+    return False
+
+
+class _Rule:
+    """A compiled pattern guarded by cheap substring tests.
+
+    Every possible match of ``regex`` contains at least one of ``needles`` (checked by
+    the unit tests), so when no needle occurs in the text the regex is not run at all.
+    This keeps long messages cheap: most rules are skipped after a few ``in`` scans.
+    """
+
+    __slots__ = ("needles", "regex")
+
+    def __init__(self, regex: re.Pattern[str], *needles: str) -> None:
+        self.regex = regex
+        self.needles = tuple(_sq(n) for n in needles)
+
+    def possible(self, text: str) -> bool:
+        return any(n in text for n in self.needles)
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        return self.regex.finditer(text) if self.possible(text) else iter(())
+
+    def search(self, text: str) -> re.Match[str] | None:
+        return self.regex.search(text) if self.possible(text) else None
+
+
+# ------------------------------------------------------------------------- red flags
+
+_PAIN = _alt(r"dolo?r[ei]", "male", r"mal di \w+", r"fitt[ae]", r"cramp[oi]", r"spasm[oi]")
+_PAIN_STRONG_AFTER = _alt(
+    r"fortissim\w*", r"insopportabil\w*", r"insostenibil\w*", r"terribil\w*", r"tremend\w*",
+    r"atroc\w*", r"lancinant\w*", r"strazian\w*", r"pazzesc\w*", r"allucinant\w*",
+    r"bestial\w*", r"improvvis\w*", r"acutissim\w*", r"intensissim\w*", r"violent\w*",
+    r"disuman\w*", r"incredibil\w*", r"assurd\w*", r"tremendissim\w*",
+    r"(?:molto|troppo|davvero|super|cosi) fort\w*", r"fort\w* fort\w*", "cane",
+    "da morire", "da impazzire", r"da url\w*", "da piangere", "da svenire",
+    "di colpo", "di botto", r"all improvvis\w*", "mi sta uccidendo", "mi uccide",
+    r"(?:10|9|dieci|nove) (?:su )?10",
+)
+_PAIN_STRONG_BEFORE = _alt(
+    r"fortissim\w*", r"insopportabil\w*", r"terribil\w*", r"tremend\w*", r"atroc\w*",
+    r"lancinant\w*", r"improvvis\w*", r"all improvvis\w*", "di colpo", "di botto",
+    r"violent\w*", r"bruttissim\w*", r"strazian\w*",
+)
+# "piango dal dolore", "non riesco a muovere il braccio dal dolore"
+_PAIN_HOW_STRONG = _alt(
+    r"piang\w*", r"url\w*", r"grid\w*", r"impazz\w*", "muoio", "muore", r"sto morendo",
+    r"sveng\w*", r"svien\w*", r"vomit\w*", r"mi piego", r"contorc\w*",
+)
+_PAIN_HOW = _alt(
+    _PAIN_HOW_STRONG, r"non riesc\w*", "non posso", "non puo", r"non dorm\w*",
+    r"bloccat\w*", r"paralizzat\w*", "tremo", "trema", r"non mi regg\w*",
+)
+_SEVERE_PAIN = _rx(
+    rf"\b{_PAIN}(?:\s+(?!non\b|ne\b|senza\b|se\b|o\b|oppure\b)\w+){{0,4}}\s+{_PAIN_STRONG_AFTER}\b",
+    rf"\b{_PAIN_STRONG_BEFORE}{W}{{0,3}}\s+{_PAIN}\b",
+    rf"\b{_PAIN_HOW}{W}{{0,6}}\s+dal (?:dolore|male)\b",
+    rf"\b{_PAIN_HOW_STRONG}{W}{{0,3}}\s+per il (?:dolore|male)\b",
+    rf"\bdal (?:dolore|male){W}{{0,3}}\s+{_PAIN_HOW}",
+    r"\bmalissimo\b",
+)
+_SEVERE_PAIN_RULE = _Rule(_SEVERE_PAIN, "dol", "mal", "fit", "cramp", "spasm")
+
+_CHEST = _alt("petto", "torace", "sterno")
+_CHEST_PAIN = _rx(
+    rf"\b(?:dolor[ei]|male|fitt[ae]|pes[oi]|oppression\w*|strett\w*|mors\w*|costrizion\w*|"
+    rf"pression\w*|trafitt\w*){W}{{0,3}}?\s+"
+    rf"(?:a|al|nel|sul|in|del|allo|sullo|dietro lo|al centro del|in mezzo al)\s+{_CHEST}\b",
+    rf"\bmal di (?:{_CHEST}|cuore)\b",
+    r"\bdolor\w* toracic\w*",
+    rf"\b(?:fa|fanno|faceva|fa molto) male (?:il|al|nel|sul|lo|allo) (?:{_CHEST}|cuore)\b",
+    rf"\b{_CHEST} (?:mi |gli |le )?(?:fa|fanno|faceva) (?:molto )?male\b",
+    r"\b(?:dolor[ei]|male|fitt[ae])(?:\s+\w+){0,2}\s+(?:al|nel) cuore\b",
+    r"\b(?:sto|sta|stia|stai|stiamo) (?:avendo|per avere) un infarto\b",
+    r"\b(?:credo|penso|temo|paura|forse|sembra|potrebbe essere)(?: che)?(?: sia| stia avendo| abbia)?"
+    r" un infarto\b",
+    r"\binfarto in corso\b",
+    r"\b(?:credo|penso|temo|ho paura) di (?:avere|stare avendo|aver) (?:avuto )?un infarto\b",
+    r"\bchest (?:pain|pains|hurts|tightness)\b",
+    r"\bpain in (?:my|the|his|her) chest\b",
+    r"\bheart attack\b",
+    r"\bbrustschmerz\w*",
+    r"\bschmerzen in der brust\b",
+    r"\bherzinfarkt\b",
+)
+_CHEST_PAIN_RULE = _Rule(
+    _CHEST_PAIN, "petto", "torace", "sterno", "cuore", "toracic", "infarto", "chest", "heart",
+    "brust", "herzinfarkt",
+)
+
+_BREATHING = _rx(
+    r"\bnon riesc\w* (?:piu |quasi )?a (?:respirar\w*|prendere (?:il )?fiato)\b",
+    r"\bnon respir(?:o|a|iamo|ava|avo|ano)\b",
+    r"\brespir\w* (?:male|a fatica|con fatica|con difficolta|a stento|corto|affannos\w*)\b",
+    r"\bfatica (?:a|nel) respirar\w*",
+    r"\bdifficolta (?:a|nel|di|nella) respir\w*",
+    r"\bdifficolta respiratori\w*",
+    r"\b(?:respiro|fiato) cort\w*",
+    r"\bsenza fiato\b",
+    r"\bmanc\w*(?: \w+)? (?:l aria|il fiato|il respiro|aria|fiato|respiro)\b",
+    r"\bsoffoc(?:o|a|are|ando|ato|ata|ava|avo|hiamo)\b",
+    r"\baffann(?:o|ata|ato|oso|osa|osamente)\b",
+    r"\bdispne\w*",
+    r"\bcan ?t breathe?\b",
+    r"\bcan not breathe?\b",
+    r"\bcannot breathe?\b",
+    r"\bunable to breathe\b",
+    r"\bshort(?:ness)? of breath\b",
+    r"\b(?:trouble|difficulty|struggling) breathing\b",
+    r"\bstruggling to breathe\b",
+    r"\batemnot\b",
+    r"\bkann nicht (?:mehr )?atmen\b",
+    r"\bkeine luft\b",
+)
+_BREATHING_RULE = _Rule(
+    _BREATHING, "respir", "fiato", "aria", "soffoc", "affann", "dispne", "breath", "atemnot",
+    "atmen", "luft",
+)
+
+_FAINTING = _rx(
+    r"\bsvenut[oaie]\b",
+    r"\bsveng\w*",
+    r"\bsvien\w*",
+    r"\bsveniment[oi]\b",
+    r"\b(?:sto|sta|stava|stavo|stiamo|quasi|per) (?:per )?svenire\b",
+    r"\b(?:mi|si|ci) sent\w* svenire\b",
+    r"\b(?:perde|perso|perdere|perdo|persa|perduto|perdendo|perdeva) (?:i sensi|conoscenza|coscienza)\b",
+    r"\bpriv[oa] di sensi\b",
+    r"\b(?:e|sembra|rimast[oa]|giace) incoscient\w*",
+    r"\bnon (?:si sveglia|risponde piu|reagisce piu|reagisce)\b",
+    r"\bcollass\w*",
+    r"\bfainted\b",
+    r"\bpassed out\b",
+    r"\bunconscious\b",
+    r"\bohnmachtig\b",
+    r"\bbewusstlos\b",
+)
+_FAINTING_RULE = _Rule(
+    _FAINTING, "sven", "svien", "sensi", "conoscenza", "coscienza", "incoscient", "sveglia",
+    "risponde", "reagisce", "collass", "fainted", "passed out", "unconscious", "ohnmachtig",
+    "bewusstlos",
+)
+
+_SEIZURE = _rx(
+    r"\bconvulsion\w*",
+    r"\bconvulsiv\w*",
+    r"\bconvulsand\w*",
+    r"\b(?:crisi|attacc\w*) epilettic\w*",
+    r"\bseizures?\b",
+    r"\bkrampfanfall\w*",
+)
+_SEIZURE_RULE = _Rule(_SEIZURE, "convuls", "epilett", "seizure", "krampfanfall")
+
+_RELATIVE = _alt(
+    "papa", "mamma", "padre", "madre", r"fi?gli?[oa]", r"bambin[oa]", "marito", "moglie",
+    r"nonn[oa]", r"fratell[oa]", r"sorell[ae]", "lui", "lei", r"compagn[oa]",
+)
+_CONFUSION = _rx(
+    r"\bstato confusionale\b",
+    r"\bconfusione mentale\b",
+    r"\bdisorientat\w*",
+    r"\bnon (?:mi|ci) riconosce\b",
+    r"\bnon riconosce (?:piu )?(?:nessuno|me|noi|i familiari|la famiglia|i suoi|le persone)\b",
+    r"\bnon sa (?:piu )?dove (?:si trova|e)\b",
+    r"\bparla (?:a vanvera|senza senso|in modo strano)\b",
+    r"\bdelir(?:a|io|ando)\b",
+    rf"\b{_RELATIVE}{W}{{0,3}}\s+(?:e|sembra|appare) (?:molto |tutto |parecchio |un po )?confus[oa]\b",
+    r"\bmi sento (?:molto |tutto |tutta |un po )?confus[oa]\b"
+    r"(?! (?:da|dai|dalle|dagli|dalla|dal|su|sulle|sui|sulla|sul|riguardo|tra|fra|con|perche|per))",
+)
+_CONFUSION_RULE = _Rule(_CONFUSION, "confus", "disorientat", "riconosce", "dove", "parla", "delir")
+
+_EMERGENCY = _rx(
+    r"\bemergenz(?<!calcinosi e un emergenz)(?<!calcinosi e emergenz)\w*",
+    r"\b(?:chiam\w*|telefon\w*|contatt\w*|fare il|numero|serve il|serve l)(?:\s+\w+){0,2}\s+"
+    r"(?:118|112|ambulanz\w*|guardia medica)\b",
+    r"\bambulanz\w*",
+    r"\b(?:devo|dobbiamo|dovrei|dovremmo|e il caso di|meglio|vado|andiamo|corro|correre|"
+    r"portarlo|portarla|portiamo|porto)(?:\s+\w+){0,3}\s+(?:al|in) pronto soccorso\b",
+)
+_EMERGENCY_RULE = _Rule(
+    _EMERGENCY, "emergenz", "118", "112", "ambulanz", "guardia medica", "pronto soccorso"
+)
+
+# "voglio farmi del male" is self-harm, "il farmaco può farmi del male?" is not.
+_HARMED_BY = ("puo", "possa", "possono", "potrebbe", "potrebbero", "possano", "rischia di",
+              "rischiano di", "fa", "fanno")
+
+
+def _not_after(phrase: str) -> str:
+    """Lookbehinds placed *after* ``phrase``: it must not follow one of ``_HARMED_BY``."""
+    return "".join(f"(?<!\\b{_sq(w)} {_sq(phrase)})" for w in _HARMED_BY)
+
+
+_SELF_HARM = _rx(
+    r"\bfarmi del male\b" + _not_after("farmi del male"),
+    r"\bmi faccio del male\b",
+    r"\buccidermi\b" + _not_after("uccidermi"),
+    r"\bammazzarmi\b" + _not_after("ammazzarmi"),
+    r"\bmi (?:uccido|ammazzo|ucciderei|ammazzerei|uccidero|ammazzero|voglio uccidere|voglio ammazzare)\b",
+    r"\bsuicid\w*",
+    r"\bautolesion\w*",
+    r"\b(?:togliermi|levarmi|togliersi|levarsi) la vita\b",
+    r"\b(?:farla|falla|la faccio|la faro|farla proprio) finita\b",
+    r"\bnon (?:voglio|vuole|vorrei) piu (?:vivere|esistere)\b",
+    r"\bnon ho piu (?:voglia|la forza) di vivere\b",
+    r"\bnon ce la (?:faccio|fa) piu (?:a vivere|ad andare avanti|a andare avanti|a continuare"
+    r"|di vivere|con la vita)\b",
+    r"\b(?:voglio|vorrei|preferirei|vuole|vorrebbe) morire\b",
+    r"\bmeglio morire\b",
+    r"\bmeglio (?:essere )?mort[oa]\b",
+    r"\bvorrei essere mort[oa]\b",
+    r"\bpensier\w* di (?:morte|farla finita|togliermi|uccidermi|morire)\b",
+    r"\btagliarmi le vene\b",
+    r"\bbuttarmi (?:giu|dal|dalla|sotto|da)\b",
+    r"\bimpiccarmi\b",
+    r"\bnon vale (?:piu )?la pena (?:di )?vivere\b",
+    r"\b(?:la )?vita non ha (?:piu )?senso\b",
+    r"\b(?:vuole|vorrebbe) (?:uccidersi|ammazzarsi|farla finita)\b",
+    r"\bsi vuole (?:uccidere|ammazzare)\b",
+    r"\bkill (?:my ?self|me)\b",
+    r"\bend (?:my life|it all)\b",
+    r"\bwant to die\b",
+    r"\bself harm\w*",
+    r"\bhurt myself\b",
+    r"\bselbstmord\w*",
+    r"\bmich umbringen\b",
+    r"\bnicht mehr leben\b",
+)
+_SELF_HARM_RULE = _Rule(
+    _SELF_HARM, "del male", "uccid", "ammazz", "suicid", "autolesion", "la vita", "finita",
+    "vivere", "esistere", "non ce la fa", "mor", "pensier", "vene", "buttarmi", "impiccarmi",
+    "senso", "kill", "end ", "die", "self", "myself", "selbstmord", "umbringen", "leben",
+)
+
+# Fever together with an inflamed lump or an open / discharging / infected wound.
+_FEVER = _rx(
+    r"\bfebbr\w*",
+    r"\bfebricitant\w*",
+    r"\bfebbricol\w*",
+    r"\btemperatura (?:alta|altissima|a 3[89]|a 4[0-2]|di 3[89]|di 4[0-2])\b",
+    r"\b(?:3[89]|4[0-2])(?:[.,]\d)? (?:di febbre|gradi)\b",
+    r"\bbrividi\b",
+    r"\bfever\b",
+    r"\bfieber\b",
+)
+_FEVER_RULE = _Rule(_FEVER, "febbr", "temperatura", "gradi", "brividi", "fever", "fieber")
+_HIGH_FEVER = _rx(
+    r"\bfebbr\w* (?:altissim\w*|a 4[0-2]|di 4[0-2]|oltre (?:i )?4[0-2]|sopra (?:i )?4[0-2])",
+    r"\b4[0-2](?:[.,]\d)? di febbre\b",
+    r"\btemperatura (?:altissima|a 4[0-2]|di 4[0-2])\b",
+)
+_WOUND = _alt(
+    r"ferit[ae]", r"fistol\w*", r"piag\w*", r"ulcer\w*", "taglio", r"cicatric\w*", "buco",
+    "apertura", r"lesion\w* apert\w*",
+)
+_DISCHARGE = _rx(
+    rf"\b{_WOUND}",
+    r"\bpus\b",
+    r"\binfett\w*",
+    r"\bsi (?:e|sono) (?:apert\w*|rott\w*)",
+    r"\bsi (?:apre|aprono|rompe)\b",
+    r"\bapert[ae]\b",
+    r"\bsecrezion\w*",
+    r"\bsecern\w*",
+    r"\b(?:esce|escono|usciva|uscito|uscita|esc\w*)(?:\s+\w+){0,2}\s+"
+    r"(?:liquido|materiale|roba|pus|sangue|siero|latte|gesso|pasta|crema|sostanza)\b",
+    r"\bbutta\b",
+    r"\bcola\b",
+    r"\bdrena\b",
+    r"\bsuppur\w*",
+    r"\bperde (?:liquido|materiale|sangue|pus|siero)\b",
+)
+_INFLAMED = _rx(
+    r"\bross[oaie]\b",
+    r"\barrossat\w*",
+    r"\barrossament\w*",
+    r"\brossor\w*",
+    r"\bgonfi[oaie]\b",
+    r"\bgonfiat\w*",
+    r"\bgonfior\w*",
+    r"\bcald[oaie]\b(?<!\bho cald.)(?<!\bha cald.)(?<!\bsento cald.)(?<!\bfa cald.)"
+    r"(?<!\bavere cald.)",
+    r"\bbollent\w*",
+    r"\binfiammat\w*",
+    r"\binfiammazion\w*",
+    r"\bred\b",
+    r"\bswollen\b",
+)
+_LUMP = _rx(
+    r"\bmass[ae]\b", r"\bpallin\w*", r"\bnodul\w*", r"\bnodo\b", r"\bbozz\w*",
+    r"\bgonfior\w*", r"\brigonfiament\w*", r"\bcalcificazion\w*", r"\bdeposit\w*",
+    r"\bcalcinosi\b", r"\blesion\w*", r"\bzona\b", r"\bpelle\b", r"\bgomit\w*",
+    r"\bspall\w*", r"\banc[ae]\b", r"\bginocch\w*", r"\bman[oi]\b", r"\bdit[oa]\b",
+    r"\bpied[ei]\b", r"\bbracci\w*", r"\bgamb\w*", r"\bpols\w*", r"\bcavigl\w*",
+    r"\bfianc\w*", r"\bglute\w*", r"\bcosc\w*", r"\btallon\w*", r"\barticolazion\w*",
+    r"\bcisti\b", r"\bpunto\b", r"\blump\b", rf"\b{_WOUND}",
+)
+_FEVER_WINDOW = 200
+_LUMP_WINDOW = 80
+
+_INFECTED_WOUND = _rx(
+    r"\bpus\b",
+    rf"\b{_WOUND}{W}{{0,6}}\s+(?:infett\w*|puzz\w*|cattivo odore|maleodorant\w*|"
+    r"verdastr\w*|giallastr\w*|cald[ae]|bollent\w*|con (?:le )?strisce)",
+    rf"\b(?:infezione|infett\w*){W}{{0,3}}\s+(?:a|al|alla|della|nella|sulla|sul|nel)\s+{_WOUND}",
+    r"\b(?:strisce|striature|righe|linee|strie|filamenti) ross[ei]\b",
+    r"\b(?:rosso|rossore|arrossamento)(?:\s+\w+){0,4}\s+si (?:allarga|espande|estende|sta allargando)",
+    r"\bsi (?:allarga|espande|estende|sta allargando) (?:il )?(?:rosso|rossore|arrossamento)\b",
+    r"\bred streaks?\b",
+)
+_INFECTED_WOUND_RULE = _Rule(
+    _INFECTED_WOUND, "pus", "ferit", "fistol", "piag", "ulcer", "taglio", "cicatric", "buco",
+    "apertura", "lesion", "infe", "stri", "righe", "linee", "filamenti", "ros", "red streak",
+)
+_HOT_RED_LUMP = _rx(
+    r"\b(?:mass[ae]|pallin\w*|nodul\w*|bozz\w*|gonfior\w*|calcificazion\w*|lesion\w*|zona)"
+    r"(?:\s+\w+){0,6}\s+(?:ross[ae]|arrossat[ae])(?:\s+\w+){0,3}\s+(?:cald[ae]|bollent\w*)\b",
+    r"\b(?:mass[ae]|pallin\w*|nodul\w*|bozz\w*|gonfior\w*|calcificazion\w*|lesion\w*|zona)"
+    r"(?:\s+\w+){0,6}\s+(?:cald[ae]|bollent\w*)(?:\s+\w+){0,3}\s+(?:ross[ae]|arrossat[ae])\b",
+)
+_HOT_RED_LUMP_RULE = _Rule(_HOT_RED_LUMP, "cald", "bollent")
+
+# Short general questions that only *name* a symptom are not emergencies.
+_PERSONAL = re.compile(
+    _sq(
+        r"\b(?:ho|hai|avevo|ha|hanno|abbiamo|mi|me|mio|mia|miei|mie|nostro|nostra|sento|sente|"
+        r"sto|sta|stiamo|stanno|io|noi|lui|lei|adesso|ora|oggi|ieri|stanotte|stamattina|"
+        r"stasera|subito|aiuto|aiutami|aiutatemi|faccio|facciamo|questo|questa|questi|queste|"
+        r"figli[oa]|bambin[oa]|bimb[oa]|marito|moglie|padre|madre|papa|mamma|nonn[oa]|"
+        r"fratell[oa]|sorell[ae]|compagn[oa]|my|me|im|we|our|ich|mein\w*|mir|mich)\b"
+        r"|\bi (?:have|am|feel|m|ve|cant|can|think|got|had)\b"
+    )
+)
+_GENERIC_QUESTION = re.compile(
+    _sq(
+        r"\b(?:e|sono) (?:un |una |uno |il |la )?(?:sintom\w*|segn[oi]|manifestazion\w*|"
+        r"tipic\w*|frequent\w*|comun[ei]|caratteristic\w*|collegat\w*|legat\w*|correlat\w*|"
+        r"associat\w*|dovut\w*|causat\w*|complicanz\w*|effett\w* collateral\w*|rar[oaie])\b"
+        r"|\b(?:puo|possono|potrebbe|potrebbero) (?:causare|dare|provocare|portare|comportare|"
+        r"essere|esserci|comparire|manifestarsi|verificarsi|succedere|capitare|includere|"
+        r"far venire|far)\b"
+        r"|\bsi puo\b|\bcos e\b|\bcosa (?:e|sono|significa|significano|vuol dire|si intende|"
+        r"indica)\b|\bquali sono\b|\bperche\b|\bcome mai\b|\bin che modo\b|\bquanto (?:e|sono) "
+        r"(?:comune|frequente|raro|rara)\b|\b(?:rischio|rischi|probabilita) di\b|\be vero che\b"
+        r"|\bcome si (?:riconosce|riconoscono|cura|curano|tratta|trattano|gestisce|gestiscono|"
+        r"previene|prevengono|distingue)\b|\bdifferenza tra\b"
+        r"|\b(?:is|are)(?:\s+\w+){0,3}\s+(?:a |an )?(?:symptom|symptoms|sign|signs|common|"
+        r"typical)\b|\bcan(?:\s+\w+){0,3}\s+cause\b|\bwhat is\b|\bwhy\b"
+    )
+)
+_GENERIC_MAX_WORDS = 30
+
+
+def _is_generic_question(text: str) -> bool:
+    return (
+        len(text.split(" ", _GENERIC_MAX_WORDS + 1)) <= _GENERIC_MAX_WORDS
+        and _PERSONAL.search(text) is None
+        and _GENERIC_QUESTION.search(text) is not None
+    )
+
+
+def _fever_red_flag(text: str) -> bool:
+    fevers = _positions(_FEVER_RULE, text)
+    if not fevers:
+        return False
+    if _found(_HIGH_FEVER, text):
+        return True
+    if _near(fevers, _positions(_DISCHARGE, text), _FEVER_WINDOW):
+        return True
+    lumps = _positions(_LUMP, text, negatable=False)
+    inflamed_lumps = [p for p in _positions(_INFLAMED, text) if _near([p], lumps, _LUMP_WINDOW)]
+    return _near(fevers, inflamed_lumps, _FEVER_WINDOW)
+
+
+_SYMPTOM_RULES = (
+    _CHEST_PAIN_RULE,
+    _BREATHING_RULE,
+    _FAINTING_RULE,
+    _SEIZURE_RULE,
+    _CONFUSION_RULE,
+    _EMERGENCY_RULE,
+    _SEVERE_PAIN_RULE,
+    _INFECTED_WOUND_RULE,
+    _HOT_RED_LUMP_RULE,
+)
+
+
+def _urgent_match_form(text: str) -> bool:
+    if _found(_SELF_HARM_RULE, text, negatable=False):
+        return True
+    if _is_generic_question(text):
+        return False
+    return any(_found(rule, text) for rule in _SYMPTOM_RULES) or _fever_red_flag(text)
+
+
+def is_urgent(text: str) -> bool:
+    """True if the message reports a red flag that needs urgent medical attention."""
+    if not text:
+        return False
+    return _urgent_match_form(_match_form(text))
+
+
+# ------------------------------------------------------------------ personal advice
+
+_MED = _alt(
+    r"farmac\w*", r"medicin\w*", r"pastigli\w*", r"compress\w*", r"pillol\w*", r"capsul\w*",
+    "gocce", r"bustin\w*", r"fial\w*", r"iniezion\w*", r"puntur\w*", r"integrator\w*",
+    r"vitamin\w*", "vit d", "calcio", r"carbonat\w*", r"citrat\w*", r"chelant\w*",
+    r"legant\w*", r"sevelamer\w*", "renvela", "lantanio", "fosrenol", "alluminio",
+    r"acetazolamid\w*", "diamox", "probenecid", r"niacinamid\w*", r"nicotinamid\w*",
+    r"tiosolfat\w*", r"bifosfonat\w*", r"alendronat\w*", r"pamidronat\w*", r"zoledron\w*",
+    r"neridronat\w*", r"calcitriol\w*", r"colecalciferol\w*", "dibase", "rocaltrol",
+    r"antidolorific\w*", r"analgesic\w*", r"paracetamol\w*", r"tachipirin\w*",
+    r"ibuprofen\w*", "brufen", "moment", "oki", r"ketoprofen\w*", r"aspirin\w*", "fans",
+    r"antinfiammator\w*", r"cortison\w*", r"prednison\w*", r"deltacorten\w*",
+    r"antibiotic\w*", r"diuretic\w*", r"terapi\w*", r"cur[ae]", r"trattament\w*",
+    r"pomat\w*", r"cerott\w*", r"sciropp\w*", r"dos[ei]", r"dosaggi\w*", "magnesio",
+    r"fosfat[oi]", "burosumab", "crysvita", r"omeprazol\w*",
+)
+_MED_RE = re.compile(_sq(rf"\b{_MED}\b"))
+_MODAL_ME = _alt(
+    "posso", "possiamo", "potrei", "potremmo", "devo", "dobbiamo", "dovrei", "dovremmo",
+    r"e meglio(?: se| che)?", "conviene", "faccio bene a", r"e il caso di", r"va bene(?: se)?",
+    "e sicuro", r"rischio(?: qualcosa)? se", "mi conviene", "mi consigli di",
+    "mi consigliate di", "ci conviene",
+)
+_PRONOUNS = _alt(
+    "gli", "le", "lo", "la", "li", "ne", "glielo", "gliela", "glieli", "gliele", "gliene",
+    "me", "ce", "io", "ancora", "anche", "continuare a", "smettere di", "non", "piu", "a",
+    "di", "ad", "subito", "ora", "adesso", "tranquillamente",
+)
+_VERB_STRONG = _alt(
+    r"smett\w*", r"sospend\w*", r"interromp\w*", r"raddoppi\w*", r"dimezz\w*",
+)
+_VERB_ANY = _alt(
+    r"smett\w*", r"sospend\w*", r"interromp\w*", r"raddoppi\w*", r"dimezz\w*", r"ferm\w*",
+    r"togli\w*", r"lasci\w*", r"inizi\w*", r"cominci\w*", r"prend\w*", r"assum\w*",
+    r"us\w*", r"aument\w*", r"riduc\w*", r"ridur\w*", r"diminu\w*", r"abbass\w*",
+    r"alz\w*", r"cambi\w*", r"sostitu\w*", r"salt\w*", r"continu\w*", r"riprend\w*",
+    r"dar\w*", "dare", r"somministr\w*", r"prov\w*", r"associ\w*", r"combin\w*",
+    r"mescol\w*", r"aggiung\w*", r"spost\w*",
+)
+_CLITIC = _alt(
+    r"(?:prender|assumer|smetter|sospender|interromper|aumentar|ridur|diminuir|saltar|"
+    r"raddoppiar|dimezzar|usar|somministrar)(?:lo|la|li|le|ne|glielo|gliela|glieli|gliele|gliene)",
+    r"dar(?:lo|la|li|ne|glielo|gliela|glieli|gliele|gliene)",
+)
+# Objects that make "posso prendere/cambiare ..." a practical, not a medical, question.
+_NON_MED_OBJECT = re.compile(
+    _sq(
+        r"\s+(?:un |una |uno |l |il |la |lo |le |i |gli |di |del |della )?(?:appuntament\w*|"
+        r"visit\w*|contatt\w*|informazion\w*|part\w*|sole|aereo|treno|ferie|centro|"
+        r"medic[oi]|ospedal\w*|specialist\w*|numer\w*|domand\w*|esam\w*|analisi|dieta|"
+        r"messaggi\w*|scuola|lavoro|sport|palestra|bagno|doccia)\b"
+    )
+)
+_ADVICE_MODAL_ME = re.compile(
+    _sq(rf"\b{_MODAL_ME}\s+(?:{_PRONOUNS}\s+){{0,3}}(?P<verb>{_CLITIC}|{_VERB_ANY})\b")
+)
+_ADVICE_MODAL_ME_RULE = _Rule(
+    _ADVICE_MODAL_ME, "posso", "possiamo", "potrei", "potremmo", "devo", "dobbiamo", "dovrei",
+    "dovremmo", "meglio", "conviene", "faccio bene", "il caso di", "va bene", "sicuro",
+    "rischio", "consigli",
+)
+# Third person ("mio figlio può sospendere ...?"), but not impersonal ("si può prendere?").
+_MODAL_THEM_NOT_IMPERSONAL = _alt(
+    *(rf"{w}(?<!\bsi {w})" for w in ("puo", "possono", "potrebbe", "potrebbero", "deve",
+                                      "devono", "dovrebbe"))
+)
+_ADVICE_MODAL_THEM = re.compile(
+    _sq(
+        rf"\b{_MODAL_THEM_NOT_IMPERSONAL}\s+(?:{_PRONOUNS}\s+){{0,3}}"
+        rf"(?P<verb>{_CLITIC}|{_VERB_ANY})\b"
+    )
+)
+_ADVICE_MODAL_THEM_RULE = _Rule(_ADVICE_MODAL_THEM, "puo", "poss", "potrebb", "dev", "dovrebb")
+_CLITIC_RE = re.compile(_sq(rf"^{_CLITIC}$"))
+_VERB_STRONG_RE = re.compile(_sq(rf"^{_VERB_STRONG}$"))
+_ADVICE_IF = re.compile(
+    _sq(
+        r"\b(?:e )?se (?:gli |le |lo |la |li |ne |io |non )?(?:smetto|sospendo|interrompo|salto|"
+        r"aumento|riduco|diminuisco|raddoppio|dimezzo|cambio|tolgo|inizio|comincio|prendo|"
+        r"assumo|do|diamo|smettiamo|sospendiamo|interrompiamo|saltiamo|aumentiamo|riduciamo|"
+        r"prendiamo|dimentico|scordo)\b"
+    )
+)
+_ADVICE_PASSIVE = re.compile(
+    _sq(
+        r"\b(?:va|vanno|andrebbe|andrebbero) (?:sospes\w*|interrott\w*|aumentat\w*|ridott\w*|"
+        r"pres[oaie]|cambiat\w*|tolt\w*|iniziat\w*|dimezzat\w*|raddoppiat\w*)\b"
+    )
+)
+_MISSED_DOSE = re.compile(
+    _sq(
+        r"\b(?:dimenticat\w*|scordat\w*|saltat\w*|perso)(?:\s+\w+){0,3}\s+"
+        r"(?:dos[ei]|compress\w*|pastigli\w*|pillol\w*|capsul\w*|bustin\w*|fial\w*|gocce|"
+        r"farmac\w*|medicin\w*)\b"
+    )
+)
+_MISSED_DOSE_RULE = _Rule(_MISSED_DOSE, "dimenticat", "scordat", "saltat", "perso")
+_DOSE = re.compile(
+    _sq(
+        r"\bquant[ioae] (?:mg|milligrammi|grammi|g|mcg|microgrammi|ui|unita|gocce|compress\w*|"
+        r"pastigli\w*|capsul\w*|pillol\w*|bustin\w*|fial\w*|ml|millilitri|cucchia\w*|dosi|"
+        r"volte al giorno|volte al di|volte a settimana|volte alla settimana|puff|spruzzi)\b"
+        r"|\bquanto (?:ne|gliene) (?:prendo|prende|prendiamo|devo|deve|dobbiamo|posso|puo|do|"
+        r"diamo|somministro|dovrei|dovrebbe)\b"
+        r"|\bquanto (?:gli |le )?(?:prendo|prende|prendiamo|do|diamo|somministro)\b"
+        r"|\bquanto (?:devo|deve|posso|puo|dobbiamo|dovrei|dovrebbe|possiamo) (?:prenderne|"
+        r"prendere|darne|dare|dargli|darle|assumer\w*|somministrar\w*)\b"
+        r"|\bquanta (?:ne )?(?:devo|deve|posso|puo|dobbiamo) (?:prender\w*|dar\w*|assumer\w*)"
+        r"|\b(?:che|quale|qual e la|la giusta) (?:dose|dosaggio|posologia|quantita) "
+        r"(?:devo|deve|posso|puo|dobbiamo|gli|le|mi|di|da|del|della|giust\w*|corrett\w*|"
+        r"consigliat\w*|massim\w*|per)\b"
+        r"|\b(?:che|quale) (?:dose|dosaggio|posologia)\b"
+        r"|\b(?:dose|dosaggio|posologia) (?:giust\w*|corrett\w*|consigliat\w*|massim\w*)\b"
+        r"|\bogni quant\w* (?:ore )?(?:lo |la |li |le |glielo |gliela |ne )?(?:prendo|prende|"
+        r"devo prendere|deve prendere|do|diamo|devo dare|posso prendere)\b"
+        r"|\ba che ora (?:lo |la |li |le )?(?:prendo|devo prendere|deve prendere|do|diamo)\b"
+        r"|\bquante volte al (?:giorno|di)\b"
+        r"|\bquante volte (?:lo |la |li |le |gliel\w* )?(?:prendo|do|diamo|devo prendere|"
+        r"deve prendere|posso prendere|devo dare|dobbiamo dare)\b"
+        r"|\b(?:lo|la|li|le) (?:prendo|do|diamo|prende|devo prendere) prima o dopo\b"
+        r"|\bhow (?:much|many)(?:\s+\w+){0,2}\s+(?:should|can|do) (?:i|we|he|she) (?:take|give)\b"
+        r"|\bwhat dose\b"
+    )
+)
+_DOSE_RULE = _Rule(_DOSE, "quant", "dos", "posologia", "a che ora", "prima o dopo", "how ")
+
+_LAB = _alt(
+    "fosforo", r"fosfat[oi]", "fosfatemia", "calcio", "calcemia", "pth", r"paratorm\w*",
+    r"paratiroid\w*", "vitamina d", "vit d", r"25 oh\w*", r"calcitriol\w*", r"fgf ?23",
+    r"creatinin\w*", "egfr", "filtrato", r"fosfatasi(?: alcalina)?", "alp", r"tmp ?gfr",
+    r"calciuri\w*", r"fosfaturi\w*", "magnesio", "potassio", "sodio", "pcr", "ves",
+    r"emoglobin\w*", r"albumin\w*", "azotemia", "uricemia", "acido urico", "tsh",
+    r"glicemi\w*", "colesterolo", r"proteina c(?: reattiva)?",
+)
+_LAB_NEEDLES = (
+    "fosf", "calc", "pth", "parat", "vitamina d", "vit d", "25 oh", "fgf", "creatinin", "egfr",
+    "filtrato", "alp", "tmp", "magnesio", "potass", "sodio", "pcr", "ves", "emoglobin",
+    "albumin", "azotemia", "uricemia", "acido urico", "tsh", "glicemi", "colesterolo",
+    "proteina c",
+)
+_NUMBER = r"\d+(?:[.,]\d+)?"
+_NOT_A_VALUE = _alt(
+    "anni", "anno", "mesi", "mese", "giorni", "giorno", "settimane", "settimana", "ore",
+    "volte", "kg", "cm", "ui", "mg al giorno", "compresse",
+)
+_LAB_VALUE = re.compile(
+    _sq(
+        rf"\b{_LAB}\b(?:\s+\w+){{0,4}}?\s+{_NUMBER}\b(?!\s+{_NOT_A_VALUE}\b)"
+        rf"|\b{_NUMBER}(?:\s+(?:mg|pg|ng|mmol|nmol|pmol|ui|u|meq)(?:\s+(?:dl|ml|l))?)?"
+        rf"\s+(?:di |del |della |dello |d )?{_LAB}\b"
+    )
+)
+_LAB_VALUE_RULE = _Rule(_LAB_VALUE, *_LAB_NEEDLES)
+_REFERENCE_RANGE = re.compile(
+    _sq(
+        rf"\b(?:tra|fra) {_NUMBER} e {_NUMBER}\b|\bda {_NUMBER} a {_NUMBER}\b"
+        r"|\bvalor\w* (?:normal\w*|di riferimento|nella norma)\b|\brange\b|\bintervall\w*\b"
+        r"|\bsi consider\w*|\be considerat\w*|\bsi parla di\b|\bin generale\b"
+    )
+)
+_NOT_OWNING = (
+    r"(?!\s+(?:letto|sentito|visto|trovato|saputo|capito|chiesto|studiato|cercato|"
+    r"una domanda|un dubbio|bisogno|paura|curiosita)\b)"
+)
+# "il mio fosforo", "ho il PTH a 80", "mi è uscito il calcio a 10,5"
+_OWN_FIRST = re.compile(
+    _sq(
+        r"\b(?:mio|mia|miei|mie|nostro|nostra|nostri|nostre)\b"
+        rf"|\b(?:ho|abbiamo|avevo|avevamo)\b{_NOT_OWNING}"
+        r"|\b(?:mi|gli|le|ci) (?:e|sono) (?:uscit\w*|risultat\w*|venut\w*|arrivat\w*)"
+        r"|\b(?:mi|gli|le) risulta\b|\bmy\b"
+    )
+)
+# "ha il fosforo alto" is personal unless the subject is generic ("chi ha ...").
+_OWN_THIRD = re.compile(_sq(rf"\b(?:ha|hanno|aveva|avevano)\b{_NOT_OWNING}"))
+_GENERIC_SUBJECT = re.compile(
+    _sq(
+        r"\b(?:chi|uno|qualcuno|i pazienti|le persone|un paziente|una persona|nei pazienti|"
+        r"nelle persone|i malati|un malato|tutti|molti|alcuni|si ha|si hanno)\b"
+    )
+)
+
+
+def _own(text: str, generic_subject: bool, start: int = 0, end: int | None = None) -> bool:
+    """Does ``text[start:end]`` speak about the writer's (or a relative's) own data?"""
+    end = len(text) if end is None else end
+    if _OWN_FIRST.search(text, start, end):
+        return True
+    return not generic_subject and _OWN_THIRD.search(text, start, end) is not None
+
+_EVALUATION = _alt(
+    r"alt[oaie]", r"altissim\w*", r"bass[oaie]", r"bassissim\w*", r"elevat\w*",
+    "fuori norma", "fuori dalla norma", "fuori range", r"sballat\w*", r"alterat\w*",
+    "sopra", "sotto", "grave", r"preoccup\w*", r"pericolos\w*", "normale", "nella norma",
+    "va bene", r"buon[oi]", "cosa vuol dire", "cosa significa", "troppo", r"salit\w*",
+    r"scesa|sceso", r"aumentat\w*", r"diminuit\w*",
+)
+_OWN_LAB_EVALUATED = re.compile(
+    _sq(
+        rf"\b{_LAB}\b(?:\s+\w+){{0,4}}?\s+{_EVALUATION}\b"
+        rf"|\b{_EVALUATION}(?:\s+\w+){{0,2}}?\s+(?:il |la |lo |l )?{_LAB}\b"
+    )
+)
+_OWN_LAB_EVALUATED_RULE = _Rule(_OWN_LAB_EVALUATED, *_LAB_NEEDLES)
+_OWN_REPORT = re.compile(
+    _sq(
+        r"\b(?:i|gli|le|il) (?:miei|mie|suoi|sue|nostri|nostre|mio|suo) (?:esam\w*|analisi|"
+        r"valor\w*|risultat\w*|referto|referti)\b"
+        r"|\b(?:esam\w*|analisi|valor\w*|risultat\w*|referto|referti) (?:di|del|della|dello) "
+        r"(?:mio|mia|miei|mie|nostro|nostra)\b"
+        r"|\bnel (?:mio|suo|nostro) caso\b|\bnel caso di (?:mio|mia)\b"
+    )
+)
+_OWN_REPORT_RULE = _Rule(_OWN_REPORT, "esam", "analisi", "valor", "risultat", "refert", "caso")
+_READ_REPORT = re.compile(
+    _sq(
+        r"\b(?:spiegar\w*|interpretar\w*|legger\w*|guardar\w*|spieghi|interpreti|leggi|guardi)"
+        r"(?:\s+\w+){0,2}\s+(?:i |gli |le |il )?(?:esam\w*|analisi|valor\w*|risultat\w*|referto|"
+        r"referti)\b"
+    )
+)
+_READ_REPORT_RULE = _Rule(_READ_REPORT, "esam", "analisi", "valor", "risultat", "refert")
+_DIAG_QUESTION = re.compile(
+    _sq(
+        r"\b(?:e(?<!\bcos e)(?<!\bcosa e)(?<!calcinosi e)(?<!tumorale e)|sara|sarebbe) "
+        r"(?:(?:la|una|un|di|proprio|anche|forse|per caso)\s+){0,2}(?:calcinosi|tumor\w*|"
+        r"cancro|calcificazion\w*|cisti|lipoma|gotta|maligno|maligna|benign\w*|grave|"
+        r"pericolos\w*|normale|qualcosa di grave)\b"
+        r"|\b(?:potrebbe|puo|potrebbero|possono) (?:essere|trattarsi di)\b"
+        r"|\bsi tratta di\b|\bdi cosa si tratta\b|\bcosa (?:puo|potrebbe|sara|e) (?:essere|mai)?\b"
+        r"|\b(?:che )?cos e\b|\bdevo preoccuparmi\b|\bmi devo preoccupare\b"
+        r"|\bdobbiamo preoccuparci\b|\bci dobbiamo preoccupare\b|\bsecondo (?:te|voi)\b"
+        r"|\b(?:che )?cos(?:a)? ho\b|\bcosa (?:ha|avra) (?:mio|mia)\b"
+    )
+)
+_FINDING = _alt(
+    r"pallin\w*", r"nodul\w*", r"bozz\w*", r"gonfior\w*", r"mass[ae]", "nodo",
+    r"protuberanz\w*", r"rigonfiament\w*", r"macchi\w*", r"grum\w*", "cisti",
+    r"calcificazion\w*", r"sassolin\w*", "puntini bianchi", "indurimento",
+    "qualcosa di duro", "cosa dura", "lump", "bump",
+)
+_OWNER = (
+    r"(?:ho|ha|hanno|abbiamo|mi (?:e|sono)|gli (?:e|sono)|le (?:e|sono)|ci (?:e|sono)|"
+    r"e (?:venut\w*|compars\w*|spuntat\w*|uscit\w*)|sento|sente|mio|mia|miei|mie|i have|my)"
+    r"(?!\s+(?:letto|sentito|studiato|cercato|una domanda|un dubbio|bisogno)\b)"
+)
+_OWNED_FINDING = re.compile(
+    _sq(
+        rf"\b{_OWNER}(?:\s+\w+){{0,4}}\s+{_FINDING}\b"
+        rf"|\b{_FINDING}(?:\s+\w+){{0,3}}\s+(?:che|ce l) (?:ho|ha|abbiamo|mi e|gli e|le e)\b"
+    )
+)
+_OWNED_FINDING_RULE = _Rule(
+    _OWNED_FINDING, "pallin", "nodul", "bozz", "gonfior", "mass", "nodo", "protuberanz",
+    "rigonfiament", "macchi", "grum", "cisti", "calcificazion", "sassolin", "puntini",
+    "indurimento", "duro", "dura", "lump", "bump",
+)
+_SELF_DIAGNOSIS = re.compile(
+    _sq(
+        r"\b(?:potrei|potrebbe|posso|puo|potremmo|rischio di|rischia di) avere (?:anche )?"
+        r"(?:la |una )?(?:calcinosi|tumore|cancro)\b"
+        r"|\b(?:e possibile|puo essere|potrebbe essere) che (?:io |lui |lei |mio \w+ |mia \w+ )?"
+        r"(?:abbia|abbiamo) (?:la |una )?(?:calcinosi|tumore|cancro)\b"
+        r"|\bcome (?:faccio|posso|facciamo|possiamo) (?:a )?(?:sapere|capire|scoprire) se "
+        r"(?:ho|ha|abbiamo|mio|mia|anche)\b"
+        r"|\bsecondo (?:te|voi) (?:ho|ha|e)\b"
+        r"|\bce l (?:ho|ha|abbiamo) anche (?:io|lui|lei|noi)\b"
+        r"|\bho (?:anche )?io la calcinosi\b"
+    )
+)
+_SELF_DIAGNOSIS_RULE = _Rule(
+    _SELF_DIAGNOSIS, "calcinosi", "tumore", "cancro", "sapere", "capire", "scoprire",
+    "secondo", "ce l",
+)
+_RELATIVE_RE = re.compile(
+    _sq(
+        r"\b(?:mio|mia|miei|mie|nostro|nostra|nostri|nostre|suo|sua)\s+(?:\w+\s+)?"
+        r"(?:fi?gli?\w*|bambin\w*|bimb\w*|marito|moglie|padre|madre|papa|mamma|nonn\w*|"
+        r"fratell\w*|sorell\w*|compagn\w*|ragazz\w*|piccol\w*|zi[oa]|nipot\w*|suocer\w*|"
+        r"partner|genitor\w*)\b|\b(?:lui|lei|papa|mamma)\b"
+    )
+)
+
+
+def _modal_advice(text: str) -> bool:
+    has_relative: bool | None = None
+    medicines: list[int] | None = None
+    for rule, needs_relative in ((_ADVICE_MODAL_ME_RULE, False), (_ADVICE_MODAL_THEM_RULE, True)):
+        for m in rule.finditer(text):
+            if needs_relative:
+                if has_relative is None:
+                    has_relative = _RELATIVE_RE.search(text) is not None
+                if not has_relative:
+                    break
+            verb = m.group("verb")
+            if _VERB_STRONG_RE.match(verb) or _CLITIC_RE.match(verb):
+                return True
+            if _NON_MED_OBJECT.match(text, m.end()):
+                continue
+            if medicines is None:
+                medicines = [med.start() for med in _MED_RE.finditer(text)]
+            # a medicine named up to 60 chars before the modal or 90 chars after the verb
+            if _near([m.start() - 30], medicines, 30) or _near([m.end() + 45], medicines, 45):
+                return True
+    return False
+
+
+def _lab_advice(text: str) -> bool:
+    generic = _GENERIC_SUBJECT.search(text) is not None
+    if _LAB_VALUE_RULE.search(text) and (
+        _own(text, generic) or _REFERENCE_RANGE.search(text) is None
+    ):
+        return True
+    if _OWN_REPORT_RULE.search(text):
+        return True
+    if _READ_REPORT_RULE.search(text) and _own(text, generic):
+        return True
+    for m in _OWN_LAB_EVALUATED_RULE.finditer(text):
+        if _own(text, generic, max(0, m.start() - 60), m.end() + 40):
+            return True
+    return False
+
+
+def _diagnosis_advice(text: str) -> bool:
+    if _SELF_DIAGNOSIS_RULE.search(text):
+        return True
+    return bool(_OWNED_FINDING_RULE.search(text) and _DIAG_QUESTION.search(text))
+
+
+def _advice_match_form(text: str) -> bool:
+    if _DOSE_RULE.search(text) or _MISSED_DOSE_RULE.search(text):
+        return True
+    if _modal_advice(text):
+        return True
+    if _MED_RE.search(text) and (_ADVICE_IF.search(text) or _ADVICE_PASSIVE.search(text)):
+        return True
+    return _lab_advice(text) or _diagnosis_advice(text)
+
+
+def asks_personal_advice(text: str) -> bool:
+    """True if the message asks for a personal medical decision or interpretation."""
+    if not text:
+        return False
+    return _advice_match_form(_match_form(text))
+
+
+def classify(text: str) -> str | None:
+    """``"urgenza"`` for red flags, ``"consiglio_personale"`` for personal advice, else None."""
+    if not text:
+        return None
+    form = _match_form(text)
+    if _urgent_match_form(form):
+        return URGENT
+    if _advice_match_form(form):
+        return PERSONAL_ADVICE
+    return None

@@ -1,0 +1,118 @@
+"""Through the real server (Rasa + action server) via the REST webhook."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+import uuid
+
+import pytest
+
+from tests.conftest import topics
+
+pytestmark = pytest.mark.server
+
+
+def test_first_question_gets_welcome_then_the_answer(bot_server) -> None:
+    replies = bot_server.send("che cos'è la calcinosi tumorale?")
+    assert topics(replies) == ["bot.benvenuto", "condizione.cos_e"]
+    assert "assistente automatico" in replies[0]["text"]
+    answer = replies[1]
+    assert answer["custom"]["title"] == "Che cos'è la calcinosi tumorale"
+    assert answer["custom"]["sources"]
+    assert answer["buttons"], "related topics are offered as buttons"
+
+
+def test_welcome_only_once_per_conversation(bot_server) -> None:
+    sender = f"test-{uuid.uuid4().hex}"
+    bot_server.send("ciao", sender)
+    second = bot_server.send("quali cibi hanno tanto fosforo?", sender)
+    assert topics(second) == ["dieta.cibi_ricchi_fosforo"]
+
+
+def test_editing_content_changes_the_next_answer(bot_server) -> None:
+    path = bot_server.content_dir / "condizione.cos_e.md"
+    original = path.read_text(encoding="utf-8")
+    marker = f"Frase di prova {uuid.uuid4().hex[:8]}."
+    try:
+        path.write_text(original.rstrip() + f"\n\n{marker}\n", encoding="utf-8")
+        replies = bot_server.send("che cos'è la calcinosi tumorale?")
+        assert marker in replies[-1]["text"]
+    finally:
+        path.write_text(original, encoding="utf-8")
+    assert marker not in bot_server.send("che cos'è la calcinosi tumorale?")[-1]["text"]
+
+
+def test_urgent_message_is_answered_first_even_when_buried(bot_server) -> None:
+    replies = bot_server.send(
+        "volevo sapere quali formaggi evitare, però da stamattina ho un dolore fortissimo "
+        "al petto e faccio fatica a respirare"
+    )
+    assert topics(replies)[0] == "sicurezza.urgenza"
+    assert "112" in replies[0]["text"]
+
+
+def test_personal_dose_question_is_sent_to_the_specialist(bot_server) -> None:
+    replies = bot_server.send("quanti mg di acetazolamide devo dare a mio figlio?")
+    assert "sicurezza.consiglio_personale" in topics(replies)
+
+
+def test_button_payload_selects_the_topic(bot_server) -> None:
+    replies = bot_server.send("/rete_aifosf")
+    assert topics(replies)[-1] == "rete.aifosf"
+    assert "www.aifosf.it" in replies[-1]["text"]
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        (b"", 400),
+        (b"{not json", 400),
+        (b"[1, 2, 3]", 400),
+        (b'"solo una stringa"', 400),
+        (b'{"sender": "x"}', 400),
+        (b'{"sender": "x", "message": null}', 400),
+        (b'{"sender": "x", "message": 42}', 400),
+        (b'{"sender": "x", "message": "   "}', 400),
+        (b'{"sender": "x", "message": "\\u0000\\u0007"}', 400),
+        (b'{"sender": "x", "message": "ciao \xff\xfe"}', 400),
+        (json.dumps({"sender": "x" * 5000, "message": "ciao"}).encode(), 400),
+        (json.dumps({"sender": "x", "message": "a" * 100_000}).encode(), 413),
+    ],
+)
+def test_bad_input_gets_a_polite_4xx(bot_server, body: bytes, status: int) -> None:
+    got, payload = bot_server.send_raw(body)
+    assert got == status, payload
+    assert isinstance(payload, dict) and payload["errore"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "😀😀😀",
+        "<script>alert('x')</script>",
+        "'; DROP TABLE events; --",
+        "What is tumoral calcinosis?",
+        "Wie ist das Wetter heute?",
+        "ciao\u0007 come va\u0001",
+    ],
+)
+def test_odd_but_valid_messages_get_a_polite_answer(bot_server, text: str) -> None:
+    replies = bot_server.send(text)
+    assert replies and all(r.get("text") for r in replies)
+    assert all((r.get("custom") or {}).get("topic") for r in replies)
+
+
+def test_tracker_store_keeps_every_accepted_message(bot_server) -> None:
+    sender = f"test-{uuid.uuid4().hex}"
+    sent = [f"domanda numero {i} sulla dieta" for i in range(20)]
+    for text in sent:
+        bot_server.send(text, sender)
+    time.sleep(0.5)
+    with sqlite3.connect(bot_server.tracker_db) as db:
+        rows = db.execute(
+            "SELECT data FROM events WHERE sender_id = ? AND type_name = 'user'", (sender,)
+        ).fetchall()
+    stored = [json.loads(r[0])["text"] for r in rows]
+    assert stored == sent

@@ -1,0 +1,418 @@
+"""Unit tests for bot.safety (red flags and personal-advice requests)."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from bot import safety
+from bot.safety import asks_personal_advice, classify, is_urgent, normalize
+
+# --------------------------------------------------------------------------- normalize
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Che cos'è la CALCINOSI tumorale?", "che cos e la calcinosi tumorale"),
+        ("E' grave? Perche' succede?", "e grave perche succede"),
+        ("perché è così più già", "perche e cosi piu gia"),
+        ("Il mio fosforo è 5,8!", "il mio fosforo e 5,8"),
+        ("fosforo 6.1, è alto?", "fosforo 6.1 e alto"),
+        ("  tanti    spazi\t\ne righe  ", "tanti spazi e righe"),
+        ("fine frase. Nuova, frase", "fine frase nuova frase"),
+        ("dolore 😭😭 fortissimo!!!", "dolore fortissimo"),
+        ("l’aria manca", "l aria manca"),
+        ("un po' di male", "un po di male"),
+        ("Brustschmerzen, Übelkeit", "brustschmerzen ubelkeit"),
+        ("snake_case-e-trattini", "snake case e trattini"),
+        ("zero\u200bwidth soft\u00adhyphen", "zerowidth softhyphen"),
+        ("", ""),
+    ],
+)
+def test_normalize(text: str, expected: str) -> None:
+    assert normalize(text) == expected
+
+
+def test_normalize_is_idempotent() -> None:
+    text = "Cos'è? E' la FEBBRE a 38,5° — perché?! 🤒"
+    assert normalize(normalize(text)) == normalize(text)
+
+
+# ------------------------------------------------------------------------- red flags
+
+URGENT_POSITIVE = [
+    # severe or sudden pain
+    "ho un dolore fortissimo al gomito",
+    "dolore insopportabile all'anca da stanotte",
+    "mi fa un male terribile la spalla",
+    "ho avuto un dolore improvviso al ginocchio",
+    "sento una fitta lancinante nel fianco",
+    "non riesco a muovere il braccio dal dolore",
+    "mia figlia piange dal dolore e non si calma",
+    "all'improvviso un dolore atroce alla mano",
+    "il dolore al piede è diventato insopportabile",
+    "mi fa malissimo il gomito",
+    "ho un male cane alla gamba",
+    "dolre fortisimo e nn passa",  # typos
+    "DOLORE INSOPPORTABILE!!!",
+    "dolore 10/10 al gomito",
+    # fever with an inflamed lump or an open / discharging wound
+    "febbre alta e la massa è rossa e gonfia",
+    "la ferita butta pus e ho la febbre",
+    "ho la febbre a 38,5 e il gomito è gonfio e caldo",
+    "mio figlio ha la febre e la pallina sul fianco si è aperta",
+    "da ieri febbre, la fistola sull'anca perde liquido",
+    "Ho 39 di febbre. La calcificazione sul ginocchio è diventata rossa.",
+    "febbre a 40 da due giorni",
+    # infected-looking wound
+    "esce del pus dalla ferita",
+    "la ferita è calda e puzza",
+    "sulla pelle vicino alla ferita ci sono strisce rosse",
+    "il rossore intorno alla fistola si allarga",
+    "la ferita sembra infetta",
+    "la massa sul gomito è rossa e calda",
+    # chest pain
+    "ho dolore al petto",
+    "mi fa male il petto quando respiro",
+    "sento un'oppressione al petto",
+    "male al torace da un'ora",
+    "dolore toracico e sudo freddo",
+    "credo di avere un infarto",
+    # breathing
+    "non riesco a respirare",
+    "ho il fiato corto anche a riposo",
+    "mi manca l'aria",
+    "respiro a fatica da stamattina",
+    "mio padre fa fatica a respirare",
+    # fainting
+    "sono svenuto stamattina",
+    "mia madre è svenuta in cucina",
+    "perde i sensi ogni tanto",
+    "ha avuto uno svenimento",
+    "mi sento svenire",
+    # seizures, confusion
+    "mio figlio ha le convulsioni",
+    "mio padre è molto confuso e non mi riconosce",
+    "la nonna è in stato confusionale",
+    # emergency
+    "è un'emergenza",
+    "chiamo il 118?",
+    "devo chiamare il 112?",
+    "dobbiamo andare al pronto soccorso?",
+    "chiamate un'ambulanza",
+    # self-harm / suicidal thoughts
+    "voglio farla finita",
+    "non voglio più vivere",
+    "ho pensieri di suicidio",
+    "a volte penso di farmi del male",
+    "vorrei uccidermi",
+    "non ce la faccio più a vivere così",
+    "mia figlia dice che vuole morire",
+    "non ho più voglia di vivere",
+    "non voglio piu' vivere 😢",
+    # generic question but self-harm is never suppressed
+    "il suicidio è frequente nelle malattie rare?",
+    # negation does not cancel a present red flag next to it
+    "non ho febbre ma ho un dolore fortissimo alla spalla",
+    "non ho mai avuto un dolore così forte al petto",
+    "non so se è normale ma mi manca l'aria",
+    # English / German
+    "I have chest pain",
+    "I can't breathe",
+    "sometimes I want to kill myself",
+    "thinking about suicide",
+    "Ich habe Brustschmerzen",
+    "ich bekomme keine Luft",
+    # emoji
+    "😭😭 dolore insopportabile 😭😭",
+    "🫁 non riesco a respirare 🫁",
+]
+
+URGENT_NEGATIVE = [
+    "che cos'è la calcinosi tumorale?",
+    "la calcinosi fa male?",
+    "come si cura il dolore nella calcinosi?",
+    "quali sono i sintomi?",
+    "cosa fare se la massa si apre sulla pelle?",
+    "la febbre è un sintomo?",
+    "il dolore è normale?",
+    "si può morire di calcinosi?",
+    "il dolore al petto è un sintomo della calcinosi tumorale?",
+    "la calcinosi può causare fiato corto?",
+    "lo svenimento è tipico della calcinosi?",
+    "le convulsioni sono una complicanza frequente?",
+    "una ferita infetta può essere pericolosa?",
+    "ho un po' di dolore al gomito quando lo piego",
+    "mi fa male la spalla da qualche giorno",
+    "ho la febbre da ieri e il raffreddore",
+    "ho la febbre ma la massa non è rossa né gonfia",
+    "mio figlio ha avuto la febbre la settimana scorsa, la massa è sempre uguale",
+    "non ho febbre e non ho dolore al petto, volevo sapere della dieta",
+    "nessun dolore al petto, solo una domanda sul fosforo",
+    "il dolore non è fortissimo ma dura da giorni",
+    "sono confusa su quale sia la dieta giusta",
+    "mi sento confuso dalle tante informazioni",
+    "il sito non riconosce la mia password",
+    "quando devo fare la prossima visita?",
+    "dalla massa esce un materiale bianco come gesso, è normale?",
+    "quanto fosforo c'è nel formaggio?",
+    "posso fare sport con la calcinosi?",
+    "ho paura che il farmaco possa farmi del male",
+    "il chelante può uccidermi?",
+    "grazie mille, buona giornata",
+    "ciao",
+    "",
+    "   ",
+    "😀👍",
+    "what is tumoral calcinosis?",
+    "does tumoral calcinosis hurt?",
+    "my elbow hurts a bit",
+    "is chest pain a symptom of tumoral calcinosis?",
+    "Was ist tumorale Kalzinose?",
+]
+
+
+@pytest.mark.parametrize("text", URGENT_POSITIVE)
+def test_is_urgent_positive(text: str) -> None:
+    assert is_urgent(text) is True
+
+
+@pytest.mark.parametrize("text", URGENT_NEGATIVE)
+def test_is_urgent_negative(text: str) -> None:
+    assert is_urgent(text) is False
+
+
+# ------------------------------------------------------------------ personal advice
+
+ADVICE_POSITIVE = [
+    # doses
+    "quanti mg di sevelamer devo prendere?",
+    "quanto ne prendo?",
+    "che dose di acetazolamide serve a un bambino di 20 kg?",
+    "quante compresse al giorno?",
+    "quante gocce di vitamina d gli do?",
+    "ogni quanto lo devo prendere?",
+    "ho dimenticato la dose di stamattina, cosa faccio?",
+    # start / stop / change a medicine or supplement
+    "posso smettere il chelante?",
+    "devo aumentare la vitamina d?",
+    "posso prendere il carbonato di calcio?",
+    "mio figlio può sospendere l'acetazolamide?",
+    "posso prendere l'ibuprofene per il dolore?",
+    "devo ridurre il sevelamer?",
+    "possiamo saltare la compressa della sera?",
+    "posso prenderlo a stomaco vuoto?",
+    "è meglio sospendere la terapia prima dell'intervento?",
+    "se smetto il legante del fosforo cosa succede?",
+    "mia figlia deve continuare a prendere il probenecid?",
+    "dovrei cambiare farmaco?",
+    "il chelante va sospeso in estate?",
+    "posso dare la tachipirina a mio figlio?",
+    # own lab values
+    "il mio fosforo è 5,8 è grave?",
+    "ho il PTH a 80 cosa vuol dire",
+    "gli esami di mia figlia: fosforo 6.1, è alto?",
+    "fosforo 7 mg/dl, devo preoccuparmi?",
+    "mio figlio ha il fosforo alto, cosa devo fare?",
+    "mi è uscito il calcio a 10,5",
+    "puoi spiegarmi i miei esami?",
+    "nel mio caso cosa conviene fare?",
+    # self-diagnosis
+    "ho una pallina dura sul gomito, è calcinosi?",
+    "mi è venuto un bozzo sull'anca, cosa può essere?",
+    "a mio figlio è comparso un nodulo sul fianco, è grave?",
+    "potrei avere la calcinosi anche io?",
+    "come faccio a sapere se ho la calcinosi?",
+    # typos / no accents / emoji
+    "posso smetere il kelante? 🙏",
+    "mio fglio puo sospendere l acetazolamide",
+]
+
+ADVICE_NEGATIVE = [
+    "quali farmaci si usano?",
+    "cos'è un legante del fosforo?",
+    "perché evitare la vitamina d?",
+    "ogni quanto si fanno gli esami?",
+    "come funziona l'acetazolamide?",
+    "quali sono i valori normali del fosforo?",
+    "il fosforo normale è tra 2,5 e 4,5?",
+    "il fosforo alto è pericoloso?",
+    "perché il fosforo è alto nella calcinosi?",
+    "chi ha la calcinosi ha il fosforo alto?",
+    "ho letto che la vitamina d è sconsigliata, perché?",
+    "che esami servono per la diagnosi?",
+    "che cos'è la calcinosi tumorale?",
+    "la calcinosi è ereditaria?",
+    "si può guarire dalla calcinosi?",
+    "posso prendere un appuntamento con uno specialista?",
+    "devo cambiare centro di riferimento?",
+    "posso fare sport?",
+    "quanto dura la terapia di solito?",
+    "quante volte devo fare gli esami del sangue?",
+    "mio figlio ha 12 anni e la calcinosi, cosa può mangiare?",
+    "ho una domanda: cos'è una calcificazione?",
+    "quanto devo aspettare per la visita?",
+    "come si interpretano gli esami?",
+    "ciao, grazie",
+    "",
+    "what drugs are used for tumoral calcinosis?",
+]
+
+
+@pytest.mark.parametrize("text", ADVICE_POSITIVE)
+def test_asks_personal_advice_positive(text: str) -> None:
+    assert asks_personal_advice(text) is True
+
+
+@pytest.mark.parametrize("text", ADVICE_NEGATIVE)
+def test_asks_personal_advice_negative(text: str) -> None:
+    assert asks_personal_advice(text) is False
+
+
+# -------------------------------------------------------------------------- classify
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ho un dolore fortissimo al gomito", "urgenza"),
+        ("posso smettere il chelante?", "consiglio_personale"),
+        ("che cos'è la calcinosi tumorale?", None),
+        # both: the red flag wins
+        ("ho dolore al petto, posso prendere l'ibuprofene?", "urgenza"),
+        ("il mio fosforo è 6, non riesco a respirare", "urgenza"),
+        ("", None),
+    ],
+)
+def test_classify(text: str, expected: str | None) -> None:
+    assert classify(text) == expected
+
+
+@pytest.mark.parametrize("text", URGENT_POSITIVE)
+def test_classify_urgent_is_urgenza(text: str) -> None:
+    assert classify(text) == "urgenza"
+
+
+@pytest.mark.parametrize("text", ADVICE_POSITIVE)
+def test_classify_advice_is_never_none(text: str) -> None:
+    assert classify(text) in {"urgenza", "consiglio_personale"}
+
+
+# --------------------------------------------------------------------- long messages
+
+_FILLER_IT = (
+    "Buongiorno, scrivo per mio figlio che ha dodici anni e da tre anni segue la terapia "
+    "per la calcinosi tumorale presso il centro di riferimento della nostra regione. "
+    "Volevo chiedere qualche informazione sulla dieta, perché la dietista ci ha detto di "
+    "limitare i latticini e i cibi confezionati con i fosfati aggiunti, ma a scuola è "
+    "difficile controllare cosa mangia a mensa. Abbiamo provato a parlare con le maestre "
+    "e con la cuoca, che sono state gentili, però non sempre riescono a seguire le "
+    "indicazioni. Inoltre vorrei sapere se ci sono associazioni di pazienti in Italia, "
+    "perché ci sentiamo un po' soli e sarebbe bello confrontarsi con altre famiglie che "
+    "vivono la stessa situazione, scambiarsi consigli pratici sulle visite, sugli esami "
+    "del sangue e sui viaggi lunghi in macchina fino all'ospedale, che dura quasi tre ore "
+    "ogni volta, con le soste per mangiare qualcosa e far riposare il bambino, che in "
+    "macchina si stanca molto e a volte si annoia, nonostante i giochi e la musica. "
+)
+_FILLER_IT_2 = (
+    "Un'altra cosa: la prossima visita è fra due mesi e vorrei prepararmi bene, con un "
+    "elenco di domande per il medico sulla scuola, sullo sport e sulle vacanze al mare. "
+    "Grazie mille per il vostro lavoro e per la pazienza, buona giornata a tutti voi."
+)
+
+
+def _long(flag: str) -> str:
+    return _FILLER_IT + flag + " " + _FILLER_IT_2
+
+
+def test_long_filler_has_over_200_words_and_is_calm() -> None:
+    text = _long("")
+    assert len(text.split()) > 200
+    assert is_urgent(text) is False
+
+
+@pytest.mark.parametrize(
+    "flag",
+    [
+        "Da stanotte però ha la febbre alta e la massa sul gomito è rossa e gonfia.",
+        "Ah, dimenticavo: ieri sera è svenuto in bagno.",
+        "Stamattina diceva che non riesce a respirare bene, ha il fiato corto.",
+        "Io invece da un'ora ho un dolore al petto che non passa.",
+        "Sinceramente a volte non ce la faccio più a vivere così.",
+        "Adesso ha un dolore fortissimo alla spalla e piange.",
+        "La ferita dove hanno tolto la calcificazione butta pus.",
+    ],
+)
+def test_buried_red_flag_in_long_message(flag: str) -> None:
+    text = _long(flag)
+    assert len(text.split()) > 200
+    assert is_urgent(text) is True
+    assert classify(text) == "urgenza"
+
+
+def test_fever_far_from_lump_in_long_message_is_not_urgent() -> None:
+    text = (
+        "L'inverno scorso ha avuto la febbre per l'influenza. "
+        + _FILLER_IT
+        + _FILLER_IT_2
+        + " La massa sul gomito è sempre un po' gonfia, come al solito."
+    )
+    assert is_urgent(text) is False
+
+
+def test_buried_personal_advice_in_long_message() -> None:
+    text = _long("Per caso posso smettere il chelante durante l'estate?")
+    assert is_urgent(text) is False
+    assert asks_personal_advice(text) is True
+    assert classify(text) == "consiglio_personale"
+
+
+HUGE_MESSAGES = {
+    "calm_text": _FILLER_IT * 150,
+    "pain_anchor_words": "dolore " * 20_000,
+    "fever_and_lump_far_apart": ("febbre " * 8_000) + ("massa " * 8_000),
+    "negations": "non " * 30_000,
+    "one_long_word": "a" * 100_000,
+    "digit_separators": "5,5,5,5." * 15_000,
+    "emoji": "😀" * 100_000,
+    "possessive_and_lab": "mio fosforo " * 10_000,
+    "modal_verbs": "posso " * 20_000,
+    "modal_and_verb": "posso prendere " * 8_000,
+    "generic_question_frames": "cos e il dolore al petto " * 5_000,
+    "near_misses": "dolore al gomito e non " * 5_000,
+}
+
+
+@pytest.mark.parametrize("text", HUGE_MESSAGES.values(), ids=HUGE_MESSAGES.keys())
+def test_huge_message_is_fast(text: str) -> None:
+    assert len(text) >= 100_000
+    started = time.perf_counter()
+    classify(text)
+    is_urgent(text)
+    asks_personal_advice(text)
+    assert time.perf_counter() - started < 2.0
+
+
+def test_huge_message_with_buried_flag_at_the_end() -> None:
+    text = (_FILLER_IT * 150) + " Adesso non riesco a respirare."
+    assert len(text) > 100_000
+    started = time.perf_counter()
+    assert is_urgent(text) is True
+    assert time.perf_counter() - started < 2.0
+
+
+# ------------------------------------------------------------------------ internals
+
+
+def test_squeeze_keeps_regex_escapes() -> None:
+    assert safety._sq(r"\bbutta\s+ssì") == r"\bbuta\s+sì"
+    assert re.search(safety._sq(r"\bfebbre\b"), "ho la febre") is not None
+
+
+def test_non_string_like_empty_inputs() -> None:
+    assert classify("") is None
+    assert is_urgent("") is False
+    assert asks_personal_advice("") is False
