@@ -164,17 +164,19 @@ class Answerer:
 
     def _follow_up(self, turn: Turn, reply: Reply) -> dict[str, Any]:
         last = turn.slots.get("ultimo_argomento")
-        if not last and any(e.get("entity") == "alimento" for e in turn.entities):
-            last = FOOD_TOPIC  # "e il latte?" with nothing before it: talk about foods
-        topic = self.content.topic(str(last)) if last else None
+        # "e il latte?" with nothing before it: foods are the usual case.
+        topic = self.content.topic(str(last or FOOD_TOPIC))
         if topic is None:
             return self._fallback(turn)
-        reply.slots["ultimo_argomento"] = topic.id
         words = set(normalize(turn.text).split())
         words |= {normalize(str(e.get("value", ""))) for e in turn.entities}
         for key, text in topic.follow_ups.items():
             if normalize(key) in words or any(w.startswith(normalize(key)) for w in words):
+                reply.slots["ultimo_argomento"] = topic.id
                 return self.topic_message(topic, text)
+        if not last:
+            return self._fallback(turn)
+        reply.slots["ultimo_argomento"] = topic.id
         note = str(self.content.dialogue("seguito.non_trovato").get("testo", ""))
         return self.topic_message(topic, f"{note.strip()}\n\n{topic.body}")
 

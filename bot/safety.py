@@ -18,15 +18,18 @@ abbreviations ("nn" -> "non") and with runs of the same letter squeezed to one
 the most common typos (missing or extra double letters). Patterns are written in
 ordinary spelling and squeezed the same way when compiled (see ``_sq``).
 
-All patterns use bounded repetitions only, so the cost is linear in the length of
-the message (a 100 KB message is checked in a few milliseconds).
+All patterns use bounded repetitions only (no nested unbounded quantifiers), so the
+cost is linear in the length of the message, and each rule is skipped unless one of
+its cheap substring "needles" occurs in the text (see ``_Rule``). A 100 KB message
+takes roughly 0.05-0.2 s.
 
 Precision policy: a red flag that is *negated* by the patient ("non ho febbre",
-"nessun dolore al petto") does not count, and a short *general* question that only
-names a symptom ("il dolore al petto è un sintomo della calcinosi?") is not urgent.
-Everything else that looks like a present severe symptom is reported as urgent:
-a false alarm costs less than a missed emergency. Self-harm wording is never
-suppressed.
+"nessun dolore al petto") does not count, and a short *general* question without any
+personal marker that only names a symptom ("il dolore al petto è un sintomo della
+calcinosi?") is not urgent - unless the message opens with the bare symptom
+("dolore al petto, è un sintomo?"). Everything else that looks like a present severe
+symptom is reported as urgent: a false alarm costs less than a missed emergency.
+Self-harm wording is never suppressed.
 """
 
 from __future__ import annotations
@@ -105,7 +108,7 @@ def _alt(*words: str) -> str:
     return "(?:" + "|".join(words) + ")"
 
 
-W = r"(?:\s+\w+)"  # one more word (used with bounded repetitions only)
+_W = r"(?:\s+\w+)"  # one more word (used with bounded repetitions only)
 
 # --------------------------------------------------------------------------- negation
 
@@ -181,7 +184,7 @@ class _Rule:
 
 # ------------------------------------------------------------------------- red flags
 
-_PAIN = _alt(r"dolo?r[ei]", "male", r"mal di \w+", r"fitt[ae]", r"cramp[oi]", r"spasm[oi]")
+_PAIN = _alt(r"dolo?r[ei]?", "male", r"mal di \w+", r"fitt[ae]", r"cramp[oi]", r"spasm[oi]")
 _PAIN_STRONG_AFTER = _alt(
     r"fortissim\w*", r"insopportabil\w*", r"insostenibil\w*", r"terribil\w*", r"tremend\w*",
     r"atroc\w*", r"lancinant\w*", r"strazian\w*", r"pazzesc\w*", r"allucinant\w*",
@@ -191,11 +194,12 @@ _PAIN_STRONG_AFTER = _alt(
     "da morire", "da impazzire", r"da url\w*", "da piangere", "da svenire",
     "di colpo", "di botto", r"all improvvis\w*", "mi sta uccidendo", "mi uccide",
     r"(?:10|9|dieci|nove) (?:su )?10",
+    r"forte(?<!\bmeno forte)(?<!\bpoco forte)",
 )
 _PAIN_STRONG_BEFORE = _alt(
     r"fortissim\w*", r"insopportabil\w*", r"terribil\w*", r"tremend\w*", r"atroc\w*",
     r"lancinant\w*", r"improvvis\w*", r"all improvvis\w*", "di colpo", "di botto",
-    r"violent\w*", r"bruttissim\w*", r"strazian\w*",
+    r"violent\w*", r"bruttissim\w*", r"strazian\w*", "forte", "forti",
 )
 # "piango dal dolore", "non riesco a muovere il braccio dal dolore"
 _PAIN_HOW_STRONG = _alt(
@@ -208,24 +212,25 @@ _PAIN_HOW = _alt(
 )
 _SEVERE_PAIN = _rx(
     rf"\b{_PAIN}(?:\s+(?!non\b|ne\b|senza\b|se\b|o\b|oppure\b)\w+){{0,4}}\s+{_PAIN_STRONG_AFTER}\b",
-    rf"\b{_PAIN_STRONG_BEFORE}{W}{{0,3}}\s+{_PAIN}\b",
-    rf"\b{_PAIN_HOW}{W}{{0,6}}\s+dal (?:dolore|male)\b",
-    rf"\b{_PAIN_HOW_STRONG}{W}{{0,3}}\s+per il (?:dolore|male)\b",
-    rf"\bdal (?:dolore|male){W}{{0,3}}\s+{_PAIN_HOW}",
+    rf"\b{_PAIN_STRONG_BEFORE}{_W}{{0,3}}\s+{_PAIN}\b",
+    rf"\b{_PAIN_HOW}{_W}{{0,6}}\s+dal (?:dolore|male)\b",
+    rf"\b{_PAIN_HOW_STRONG}{_W}{{0,3}}\s+per il (?:dolore|male)\b",
+    rf"\bdal (?:dolore|male){_W}{{0,3}}\s+{_PAIN_HOW}",
     r"\bmalissimo\b",
+    r"\bnon ce la (?:faccio|fa|facciamo) piu(?:\s+\w+){0,3}\s+(?:dolore|male|dolori)\b",
 )
 _SEVERE_PAIN_RULE = _Rule(_SEVERE_PAIN, "dol", "mal", "fit", "cramp", "spasm")
 
 _CHEST = _alt("petto", "torace", "sterno")
 _CHEST_PAIN = _rx(
-    rf"\b(?:dolor[ei]|male|fitt[ae]|pes[oi]|oppression\w*|strett\w*|mors\w*|costrizion\w*|"
-    rf"pression\w*|trafitt\w*){W}{{0,3}}?\s+"
+    rf"\b(?:dolo?r[ei]?|male|fitt[ae]|pes[oi]|oppression\w*|strett\w*|mors\w*|costrizion\w*|"
+    rf"pression\w*|trafitt\w*){_W}{{0,3}}?\s+"
     rf"(?:a|al|nel|sul|in|del|allo|sullo|dietro lo|al centro del|in mezzo al)\s+{_CHEST}\b",
     rf"\bmal di (?:{_CHEST}|cuore)\b",
     r"\bdolor\w* toracic\w*",
     rf"\b(?:fa|fanno|faceva|fa molto) male (?:il|al|nel|sul|lo|allo) (?:{_CHEST}|cuore)\b",
     rf"\b{_CHEST} (?:mi |gli |le )?(?:fa|fanno|faceva) (?:molto )?male\b",
-    r"\b(?:dolor[ei]|male|fitt[ae])(?:\s+\w+){0,2}\s+(?:al|nel) cuore\b",
+    r"\b(?:dolo?r[ei]?|male|fitt[ae])(?:\s+\w+){0,2}\s+(?:al|nel) cuore\b",
     r"\b(?:sto|sta|stia|stai|stiamo) (?:avendo|per avere) un infarto\b",
     r"\b(?:credo|penso|temo|paura|forse|sembra|potrebbe essere)(?: che)?(?: sia| stia avendo| abbia)?"
     r" un infarto\b",
@@ -245,7 +250,7 @@ _CHEST_PAIN_RULE = _Rule(
 
 _BREATHING = _rx(
     r"\bnon riesc\w* (?:piu |quasi )?a (?:respirar\w*|prendere (?:il )?fiato)\b",
-    r"\bnon respir(?:o|a|iamo|ava|avo|ano)\b",
+    r"\bnon respir(?:o|a|iamo|ava|avo|ano)\b(?!(?:\s+bene)?\s+(?:col|con il|dal|con la) (?:naso|bocca)\b)",
     r"\brespir\w* (?:male|a fatica|con fatica|con difficolta|a stento|corto|affannos\w*)\b",
     r"\bfatica (?:a|nel) respirar\w*",
     r"\bdifficolta (?:a|nel|di|nella) respir\w*",
@@ -272,6 +277,10 @@ _BREATHING_RULE = _Rule(
     "atmen", "luft",
 )
 
+_RELATIVE = _alt(
+    "papa", "mamma", "padre", "madre", r"fi?gli?[oa]", r"bambin[oa]", "marito", "moglie",
+    r"nonn[oa]", r"fratell[oa]", r"sorell[ae]", "lui", "lei", r"compagn[oa]",
+)
 _FAINTING = _rx(
     r"\bsvenut[oaie]\b",
     r"\bsveng\w*",
@@ -284,6 +293,9 @@ _FAINTING = _rx(
     r"\b(?:e|sembra|rimast[oa]|giace) incoscient\w*",
     r"\bnon (?:si sveglia|risponde piu|reagisce piu|reagisce)\b",
     r"\bcollass\w*",
+    r"\bsincop\w*",
+    rf"\b{_RELATIVE}(?:\s+\w+){{0,4}}\s+non (?:risponde|reagisce)\b"
+    r"(?!\s+(?:al|alle|ai|a|alla|agli|allo|mai|ancora)\b)",
     r"\bfainted\b",
     r"\bpassed out\b",
     r"\bunconscious\b",
@@ -292,7 +304,7 @@ _FAINTING = _rx(
 )
 _FAINTING_RULE = _Rule(
     _FAINTING, "sven", "svien", "sensi", "conoscenza", "coscienza", "incoscient", "sveglia",
-    "risponde", "reagisce", "collass", "fainted", "passed out", "unconscious", "ohnmachtig",
+    "risponde", "reagisce", "collass", "sincop", "fainted", "passed out", "unconscious", "ohnmachtig",
     "bewusstlos",
 )
 
@@ -306,9 +318,10 @@ _SEIZURE = _rx(
 )
 _SEIZURE_RULE = _Rule(_SEIZURE, "convuls", "epilett", "seizure", "krampfanfall")
 
-_RELATIVE = _alt(
-    "papa", "mamma", "padre", "madre", r"fi?gli?[oa]", r"bambin[oa]", "marito", "moglie",
-    r"nonn[oa]", r"fratell[oa]", r"sorell[ae]", "lui", "lei", r"compagn[oa]",
+# "confusa su quale dieta seguire" is about information, not an altered mental state.
+_CONFUSED_ABOUT = (
+    r"(?!\s+(?:da|dai|dalle|dagli|dalla|dal|su|sulle|sui|sulla|sul|riguardo|tra|fra|con|"
+    r"perche|per|quale|quali|cosa|se|come|sulla)\b)"
 )
 _CONFUSION = _rx(
     r"\bstato confusionale\b",
@@ -319,20 +332,34 @@ _CONFUSION = _rx(
     r"\bnon sa (?:piu )?dove (?:si trova|e)\b",
     r"\bparla (?:a vanvera|senza senso|in modo strano)\b",
     r"\bdelir(?:a|io|ando)\b",
-    rf"\b{_RELATIVE}{W}{{0,3}}\s+(?:e|sembra|appare) (?:molto |tutto |parecchio |un po )?confus[oa]\b",
-    r"\bmi sento (?:molto |tutto |tutta |un po )?confus[oa]\b"
-    r"(?! (?:da|dai|dalle|dagli|dalla|dal|su|sulle|sui|sulla|sul|riguardo|tra|fra|con|perche|per))",
+    rf"\b{_RELATIVE}{_W}{{0,3}}\s+(?:e|sembra|appare) (?:molto |tutto |parecchio |un po )?"
+    rf"confus[oa]\b{_CONFUSED_ABOUT}",
+    rf"\bmi sento (?:molto |tutto |tutta |un po )?confus[oa]\b{_CONFUSED_ABOUT}",
 )
 _CONFUSION_RULE = _Rule(_CONFUSION, "confus", "disorientat", "riconosce", "dove", "parla", "delir")
 
 _EMERGENCY = _rx(
-    r"\bemergenz(?<!calcinosi e un emergenz)(?<!calcinosi e emergenz)\w*",
+    r"\bemergenz(?<!calcinosi e un emergenz)(?<!calcinosi e emergenz)\w*\b"
+    r"(?!\s+(?:sanitari\w*|covid|pandemic\w*|climatic\w*|abitativ\w*|economic\w*)\b)",
     r"\b(?:chiam\w*|telefon\w*|contatt\w*|fare il|numero|serve il|serve l)(?:\s+\w+){0,2}\s+"
     r"(?:118|112|ambulanz\w*|guardia medica)\b",
     r"\bambulanz\w*",
     r"\b(?:devo|dobbiamo|dovrei|dovremmo|e il caso di|meglio|vado|andiamo|corro|correre|"
     r"portarlo|portarla|portiamo|porto)(?:\s+\w+){0,3}\s+(?:al|in) pronto soccorso\b",
 )
+# Heavy bleeding, feeling of dying.
+_OTHER_ACUTE = _rx(
+    r"\bemorragi\w*",
+    r"\bperde (?:molto|tanto|tantissimo|parecchio) sangue\b",
+    r"\bsanguin\w* (?:molto|tanto|tantissimo|parecchio|senza fermarsi|di continuo)\b",
+    r"\bnon (?:smette|si ferma|smettono) di sanguinare\b",
+    r"\bvomit\w* sangue\b",
+    r"\b(?:ho paura di|temo di|mi sento|sto per|sta per|credo di) morire\b",
+    r"\bsto morendo\b(?!\s+(?:di|dal|dalla|dalle|dai) (?:fame|caldo|freddo|sonno|noia|ridere|"
+    r"sete|curiosita|voglia|risate)\b)",
+    r"\bi (?:think i am|m|am) dying\b",
+)
+_OTHER_ACUTE_RULE = _Rule(_OTHER_ACUTE, "emorragi", "sangu", "morire", "morendo", "dying")
 _EMERGENCY_RULE = _Rule(
     _EMERGENCY, "emergenz", "118", "112", "ambulanz", "guardia medica", "pronto soccorso"
 )
@@ -381,6 +408,14 @@ _SELF_HARM = _rx(
     r"\bselbstmord\w*",
     r"\bmich umbringen\b",
     r"\bnicht mehr leben\b",
+)
+# "non ce la faccio più" alone (the whole message) is read as despair. Kept apart from
+# _SELF_HARM: an anchored alternative would disable the regex engine's fast scan.
+_GIVING_UP = re.compile(
+    _sq(
+        r"^(?:\w+\s+){0,3}non ce la (?:faccio|fa|facciamo) piu(?:\s+(?:basta|aiuto|aiutatemi|"
+        r"aiutami|davvero|veramente|proprio|io)){0,3}$"
+    )
 )
 _SELF_HARM_RULE = _Rule(
     _SELF_HARM, "del male", "uccid", "ammazz", "suicid", "autolesion", "la vita", "finita",
@@ -456,9 +491,9 @@ _LUMP_WINDOW = 80
 
 _INFECTED_WOUND = _rx(
     r"\bpus\b",
-    rf"\b{_WOUND}{W}{{0,6}}\s+(?:infett\w*|puzz\w*|cattivo odore|maleodorant\w*|"
+    rf"\b{_WOUND}{_W}{{0,6}}\s+(?:infett\w*|puzz\w*|cattivo odore|maleodorant\w*|"
     r"verdastr\w*|giallastr\w*|cald[ae]|bollent\w*|con (?:le )?strisce)",
-    rf"\b(?:infezione|infett\w*){W}{{0,3}}\s+(?:a|al|alla|della|nella|sulla|sul|nel)\s+{_WOUND}",
+    rf"\b(?:infezione|infett\w*){_W}{{0,3}}\s+(?:a|al|alla|della|nella|sulla|sul|nel)\s+{_WOUND}",
     r"\b(?:strisce|striature|righe|linee|strie|filamenti) ross[ei]\b",
     r"\b(?:rosso|rossore|arrossamento)(?:\s+\w+){0,4}\s+si (?:allarga|espande|estende|sta allargando)",
     r"\bsi (?:allarga|espande|estende|sta allargando) (?:il )?(?:rosso|rossore|arrossamento)\b",
@@ -479,7 +514,9 @@ _HOT_RED_LUMP_RULE = _Rule(_HOT_RED_LUMP, "cald", "bollent")
 # Short general questions that only *name* a symptom are not emergencies.
 _PERSONAL = re.compile(
     _sq(
-        r"\b(?:ho|hai|avevo|ha|hanno|abbiamo|mi|me|mio|mia|miei|mie|nostro|nostra|sento|sente|"
+        r"\b(?:ho|ha|hanno|abbiamo)\b(?!\s+(?:la calcinosi|una calcinosi|letto|sentito|saputo|"
+        r"visto|una domanda|un dubbio|una curiosita|bisogno|capito)\b)"
+        r"|\b(?:hai|avevo|mi|me|mio|mia|miei|mie|nostro|nostra|sento|sente|"
         r"sto|sta|stiamo|stanno|io|noi|lui|lei|adesso|ora|oggi|ieri|stanotte|stamattina|"
         r"stasera|subito|aiuto|aiutami|aiutatemi|faccio|facciamo|questo|questa|questi|queste|"
         r"figli[oa]|bambin[oa]|bimb[oa]|marito|moglie|padre|madre|papa|mamma|nonn[oa]|"
@@ -494,7 +531,7 @@ _GENERIC_QUESTION = re.compile(
         r"associat\w*|dovut\w*|causat\w*|complicanz\w*|effett\w* collateral\w*|rar[oaie])\b"
         r"|\b(?:puo|possono|potrebbe|potrebbero) (?:causare|dare|provocare|portare|comportare|"
         r"essere|esserci|comparire|manifestarsi|verificarsi|succedere|capitare|includere|"
-        r"far venire|far)\b"
+        r"far venire|far|fare|diventare|infettarsi|aprirsi|peggiorare)\b"
         r"|\bsi puo\b|\bcos e\b|\bcosa (?:e|sono|significa|significano|vuol dire|si intende|"
         r"indica)\b|\bquali sono\b|\bperche\b|\bcome mai\b|\bin che modo\b|\bquanto (?:e|sono) "
         r"(?:comune|frequente|raro|rara)\b|\b(?:rischio|rischi|probabilita) di\b|\be vero che\b"
@@ -535,6 +572,7 @@ _SYMPTOM_RULES = (
     _SEIZURE_RULE,
     _CONFUSION_RULE,
     _EMERGENCY_RULE,
+    _OTHER_ACUTE_RULE,
     _SEVERE_PAIN_RULE,
     _INFECTED_WOUND_RULE,
     _HOT_RED_LUMP_RULE,
@@ -542,11 +580,17 @@ _SYMPTOM_RULES = (
 
 
 def _urgent_match_form(text: str) -> bool:
-    if _found(_SELF_HARM_RULE, text, negatable=False):
+    if _found(_SELF_HARM_RULE, text, negatable=False) or _GIVING_UP.match(text):
         return True
-    if _is_generic_question(text):
-        return False
-    return any(_found(rule, text) for rule in _SYMPTOM_RULES) or _fever_red_flag(text)
+    if not _is_generic_question(text):
+        return any(_found(rule, text) for rule in _SYMPTOM_RULES) or _fever_red_flag(text)
+    # A general question ("il dolore al petto è un sintomo?") is not an emergency, unless
+    # the message opens with the bare symptom ("dolore al petto, è un sintomo?").
+    return any(
+        m.start() == 0 and not _negated(text, 0)
+        for rule in _SYMPTOM_RULES
+        for m in rule.finditer(text)
+    )
 
 
 def is_urgent(text: str) -> bool:
@@ -679,9 +723,14 @@ _DOSE = re.compile(
         r"|\b(?:lo|la|li|le) (?:prendo|do|diamo|prende|devo prendere) prima o dopo\b"
         r"|\bhow (?:much|many)(?:\s+\w+){0,2}\s+(?:should|can|do) (?:i|we|he|she) (?:take|give)\b"
         r"|\bwhat dose\b"
+        r"|\b(?:can|should|may|must) (?:i|we|he|she) (?:stop|start|take|increase|reduce|skip|"
+        r"give|double|lower|raise)\b"
     )
 )
-_DOSE_RULE = _Rule(_DOSE, "quant", "dos", "posologia", "a che ora", "prima o dopo", "how ")
+_DOSE_RULE = _Rule(
+    _DOSE, "quant", "dos", "posologia", "a che ora", "prima o dopo", "how ", "can ", "should ",
+    "may ", "must ",
+)
 
 _LAB = _alt(
     "fosforo", r"fosfat[oi]", "fosfatemia", "calcio", "calcemia", "pth", r"paratorm\w*",
@@ -825,11 +874,13 @@ _SELF_DIAGNOSIS = re.compile(
         r"|\bsecondo (?:te|voi) (?:ho|ha|e)\b"
         r"|\bce l (?:ho|ha|abbiamo) anche (?:io|lui|lei|noi)\b"
         r"|\bho (?:anche )?io la calcinosi\b"
+        r"|\b(?:potrei|potrebbe|posso|puo|potremmo|potrebbero|possono|rischio di|rischia di) "
+        r"(?:anche )?averla\b"
     )
 )
 _SELF_DIAGNOSIS_RULE = _Rule(
     _SELF_DIAGNOSIS, "calcinosi", "tumore", "cancro", "sapere", "capire", "scoprire",
-    "secondo", "ce l",
+    "secondo", "ce l", "averla",
 )
 _RELATIVE_RE = re.compile(
     _sq(

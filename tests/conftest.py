@@ -119,3 +119,10 @@ def bot_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotServer]:
             process.wait(timeout=20)
         except (ProcessLookupError, subprocess.TimeoutExpired):
             os.killpg(process.pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _browser_uses_the_real_bot(request: pytest.FixtureRequest) -> None:
+    """Browser tests drive the page served by the real stack (``make test`` trains first)."""
+    if request.node.get_closest_marker("browser") is not None and MODEL.exists():
+        os.environ["CALCINOSI_WEB_URL"] = request.getfixturevalue("bot_server").web_url

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 
 import pytest
 
@@ -129,6 +130,23 @@ URGENT_POSITIVE = [
     # emoji
     "😭😭 dolore insopportabile 😭😭",
     "🫁 non riesco a respirare 🫁",
+    # more wording seen in practice
+    "ho un forte dolore al gomito",
+    "non ce la faccio più",
+    "non ce la faccio più con questo dolore",
+    "ho paura di morire",
+    "mio figlio trema e non risponde",
+    "mia madre è confusa e parla a vanvera",
+    "sto per svenire",
+    "ho 40 di febbre",
+    "perde tanto sangue dalla ferita",
+    "Mio figlio stanotte ha avuto la febbre a 38 e stamattina la pallina sul fianco era rossa",
+    "ho la calcinosi e ho dolore al petto",
+    "dolore al petto, è un sintomo della calcinosi?",
+    "se ho la febbre e la massa è rossa cosa faccio?",
+    "FEBBRE ALTA E MASSA ROSSA E GONFIA",
+    "febre alta e la masa e rosa e gonfia",  # typos and missing accents
+    "aiutooo non riesco a respirareee",
 ]
 
 URGENT_NEGATIVE = [
@@ -172,6 +190,25 @@ URGENT_NEGATIVE = [
     "my elbow hurts a bit",
     "is chest pain a symptom of tumoral calcinosis?",
     "Was ist tumorale Kalzinose?",
+    "ciao ho la calcinosi e volevo sapere se è vero che il dolore improvviso è un sintomo",
+    "la calcinosi è un'emergenza?",
+    "l'ospedale è in emergenza sanitaria",
+    "sono stato al pronto soccorso ieri",
+    "il medico non risponde alle mail",
+    "ho il fiatone dopo le scale",
+    "mi sono fatto male cadendo",
+    "la febbre a 38 è pericolosa?",
+    "mio figlio ha 39 di febbre",
+    "il dolore è meno forte di ieri",
+    "non respiro bene col naso chiuso",
+    "la massa può diventare rossa e calda?",
+    "le calcificazioni possono infettarsi?",
+    "mia madre è confusa su cosa mangiare",
+    "ho fatto un intervento e la cicatrice è rossa",
+    "mio figlio ha 40 anni e la massa è rossa",
+    "non ho nessun dolore",
+    "ho male, ma non fortissimo",
+    "non ce la faccio più ad aspettare la visita, quando mi chiamano?",
 ]
 
 
@@ -227,8 +264,13 @@ ADVICE_POSITIVE = [
     "potrei avere la calcinosi anche io?",
     "come faccio a sapere se ho la calcinosi?",
     # typos / no accents / emoji
-    "posso smetere il kelante? 🙏",
+    "posso smetere il kelante? 🙏",  # typos
     "mio fglio puo sospendere l acetazolamide",
+    "è ereditaria? mio figlio potrebbe averla?",
+    "cosa succede se smetto la terapia?",
+    "PTH 80 è alto?",
+    "ho fatto gli esami: fosforo 4,2 calcio 9,8",
+    "can I stop taking acetazolamide?",
 ]
 
 ADVICE_NEGATIVE = [
@@ -259,6 +301,14 @@ ADVICE_NEGATIVE = [
     "ciao, grazie",
     "",
     "what drugs are used for tumoral calcinosis?",
+    "posso mangiare il formaggio?",
+    "devo bere più acqua?",
+    "la vitamina D va evitata?",
+    "che cosa succede se si smette la terapia?",
+    "quanto calcio c'è nel latte?",
+    "il PTH normale quanto deve essere?",
+    "mio figlio ha la calcinosi tumorale, è un tumore?",
+    "ho la calcinosi tumorale da 5 anni, cosa posso mangiare?",
 ]
 
 
@@ -386,14 +436,18 @@ HUGE_MESSAGES = {
 }
 
 
+# Generous bound: it only has to catch catastrophic backtracking (seconds to minutes),
+# not measure speed on a busy CI machine. Typical cost is 0.05-0.2 s per call.
+MAX_SECONDS_PER_CALL = 2.0
+
+
 @pytest.mark.parametrize("text", HUGE_MESSAGES.values(), ids=HUGE_MESSAGES.keys())
-def test_huge_message_is_fast(text: str) -> None:
+@pytest.mark.parametrize("function", [classify, is_urgent, asks_personal_advice])
+def test_huge_message_is_fast(text: str, function: Callable[[str], object]) -> None:
     assert len(text) >= 100_000
     started = time.perf_counter()
-    classify(text)
-    is_urgent(text)
-    asks_personal_advice(text)
-    assert time.perf_counter() - started < 2.0
+    function(text)
+    assert time.perf_counter() - started < MAX_SECONDS_PER_CALL
 
 
 def test_huge_message_with_buried_flag_at_the_end() -> None:
@@ -401,7 +455,7 @@ def test_huge_message_with_buried_flag_at_the_end() -> None:
     assert len(text) > 100_000
     started = time.perf_counter()
     assert is_urgent(text) is True
-    assert time.perf_counter() - started < 2.0
+    assert time.perf_counter() - started < MAX_SECONDS_PER_CALL
 
 
 # ------------------------------------------------------------------------ internals
@@ -412,7 +466,37 @@ def test_squeeze_keeps_regex_escapes() -> None:
     assert re.search(safety._sq(r"\bfebbre\b"), "ho la febre") is not None
 
 
-def test_non_string_like_empty_inputs() -> None:
+_ALL_TEXTS = [
+    *URGENT_POSITIVE,
+    *URGENT_NEGATIVE,
+    *ADVICE_POSITIVE,
+    *ADVICE_NEGATIVE,
+    _long(""),
+    _FILLER_IT_2,
+]
+_RULES = {name: rule for name, rule in vars(safety).items() if isinstance(rule, safety._Rule)}
+
+
+@pytest.mark.parametrize("name", sorted(_RULES))
+def test_rule_needles_cover_every_match(name: str) -> None:
+    """The substring pre-filter must never hide a match of its regex."""
+    rule = _RULES[name]
+    matched = 0
+    for text in _ALL_TEXTS:
+        form = safety._match_form(text)
+        for match in rule.regex.finditer(form):
+            matched += 1
+            assert any(n in match.group(0) for n in rule.needles), (name, match.group(0))
+    assert matched > 0, f"{name} never matched the test corpus"
+
+
+def test_needle_filter_skips_irrelevant_text() -> None:
+    assert not safety._SELF_HARM_RULE.possible(safety._match_form("che cos'è il fosforo?"))
+    assert safety._CHEST_PAIN_RULE.possible(safety._match_form("dolore al petto"))
+
+
+def test_empty_inputs() -> None:
     assert classify("") is None
+    assert classify(" \n\t ") is None
     assert is_urgent("") is False
     assert asks_personal_advice("") is False
