@@ -605,7 +605,7 @@ def is_urgent(text: str) -> bool:
 _MED = _alt(
     r"farmac\w*", r"medicin\w*", r"pastigli\w*", r"compress\w*", r"pillol\w*", r"capsul\w*",
     "gocce", r"bustin\w*", r"fial\w*", r"iniezion\w*", r"puntur\w*", r"integrator\w*",
-    r"vitamin\w*", "vit d", "calcio", r"carbonat\w*", r"citrat\w*", r"chelant\w*",
+    r"vitamin\w*", "vit d", r"carbonat\w*", r"citrat\w*", r"chelant\w*",
     r"legant\w*", r"sevelamer\w*", "renvela", "lantanio", "fosrenol", "alluminio",
     r"acetazolamid\w*", "diamox", "probenecid", r"niacinamid\w*", r"nicotinamid\w*",
     r"tiosolfat\w*", r"bifosfonat\w*", r"alendronat\w*", r"pamidronat\w*", r"zoledron\w*",
@@ -638,7 +638,7 @@ _VERB_ANY = _alt(
     r"us\w*", r"aument\w*", r"riduc\w*", r"ridur\w*", r"diminu\w*", r"abbass\w*",
     r"alz\w*", r"cambi\w*", r"sostitu\w*", r"salt\w*", r"continu\w*", r"riprend\w*",
     r"dar\w*", "dare", r"somministr\w*", r"prov\w*", r"associ\w*", r"combin\w*",
-    r"mescol\w*", r"aggiung\w*", r"spost\w*",
+    r"mescol\w*", r"aggiung\w*", r"spost\w*", r"passa\w*",
 )
 _CLITIC = _alt(
     r"(?:prender|assumer|smetter|sospender|interromper|aumentar|ridur|diminuir|saltar|"
@@ -675,6 +675,7 @@ _ADVICE_MODAL_THEM = re.compile(
 )
 _ADVICE_MODAL_THEM_RULE = _Rule(_ADVICE_MODAL_THEM, "puo", "poss", "potrebb", "dev", "dovrebb")
 _CLITIC_RE = re.compile(_sq(rf"^{_CLITIC}$"))
+_CONTAGION_RE = re.compile(_sq(r"contagi|\battacca|a contatto|trasmett|infett[ao] gli altri"))
 _VERB_STRONG_RE = re.compile(_sq(rf"^{_VERB_STRONG}$"))
 _ADVICE_IF = re.compile(
     _sq(
@@ -903,7 +904,11 @@ def _modal_advice(text: str) -> bool:
                 if not has_relative:
                     break
             verb = m.group("verb")
-            if _VERB_STRONG_RE.match(verb) or _CLITIC_RE.match(verb):
+            if _VERB_STRONG_RE.match(verb):
+                return True
+            # "posso prenderlo?" is about a medicine, "posso prenderla anche io?" about
+            # catching the illness: a clitic counts unless the message is about contagion.
+            if _CLITIC_RE.match(verb) and not _CONTAGION_RE.search(text):
                 return True
             if _NON_MED_OBJECT.match(text, m.end()):
                 continue

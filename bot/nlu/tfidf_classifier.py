@@ -61,7 +61,7 @@ def build_features() -> FeatureUnion:
 class TfidfSvmIntentClassifier(GraphComponent, IntentClassifier):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"C": 2.0, "temperature": 3.0, "ranking_length": 10}
+        return {"C": 2.0, "temperature": 5.0, "ranking_length": 10}
 
     def __init__(
         self,

@@ -61,4 +61,7 @@ def test_no_calm_question_is_sent_to_the_emergency_room(results: list[Result]) -
         r.text for r in results
         if r.expected != "sicurezza.urgenza" and r.topics[:1] == ["sicurezza.urgenza"]
     ]
-    assert len(false_alarms) <= 1, false_alarms
+    # Recall of red flags comes first (100% above); the price is a few false alarms,
+    # kept under 1% of the calm messages.
+    calm = sum(r.expected != "sicurezza.urgenza" for r in results)
+    assert len(false_alarms) <= calm // 100, false_alarms
