@@ -11,4 +11,6 @@ Modules (all small, importable without Rasa):
 * ``senders``/``telegram`` - delivery channels.
 * ``dispatcher`` - the process that sends due reminders exactly once (see its docstring).
 * ``cli``       - ``run`` / ``send-due`` / ``upgrade`` commands.
+* ``faults``    - env-gated crash hooks and a fork server, for the crash tests only.
+* ``testing``   - fresh SQLite / PostgreSQL-schema databases for tests.
 """

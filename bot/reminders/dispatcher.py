@@ -30,14 +30,15 @@ Guarantee, per step (Telegram, which has no idempotency key):
   ``last_error_code='interrupted'``). Same for a read timeout, a connection lost
   after the request was written, or a 504.
 * so delivery is **at-most-once** end to end: a reminder is never sent twice, even
-  with crashes at any step or several dispatchers at once; the price is that a
-  crash inside the few milliseconds of the send window may lose one reminder,
-  which is then visible as ``failed_unknown`` rather than silently lost.
-  Rows that are ``pending``/``claimed`` survive restarts (they are in the database).
-* a channel that supports idempotent sends (``Sender.idempotent``: the web
-  channels, where "sending" only marks the notice ``ready``) gets at-least-once
-  attempts made exactly-once by the channel: interrupted ``sending`` rows go back
-  to ``pending``.
+  with crashes at any step or several dispatchers at once. The price: a crash
+  while one message is in flight (between the ``sending`` and the ``sent``
+  commits, i.e. during its HTTP call) leaves that one reminder uncertain; it may
+  not have reached the user, and it is then visible as ``failed_unknown`` rather
+  than silently lost or sent again. Rows that are ``pending``/``claimed`` survive
+  restarts (they are in the database) and are sent later.
+* a channel whose sends are idempotent (``Sender.idempotent``: the web channels,
+  where "sending" only marks the notice ``ready``) is retried instead: interrupted
+  ``sending`` rows go back to ``pending`` (at-least-once attempts, shown once).
 * HTTP error answers (5xx except 504, 429, 401/404) are taken as "not delivered"
   and retried with exponential backoff (1, 2, 4... min, max 6 h, honouring
   ``retry_after``) up to ``max_attempts``, then ``failed``. 400/403 (chat not
@@ -45,6 +46,16 @@ Guarantee, per step (Telegram, which has no idempotency key):
 
 Nothing is sent outside the local window (09:00-20:00 Europe/Rome): a pass outside
 the window only does recovery. Logs carry delivery ids and counts only.
+
+Several dispatchers may run at once on PostgreSQL (they share the work through
+SKIP LOCKED). On SQLite they are safe too (compare-and-set) but writers are
+serialised: run one dispatcher per SQLite file.
+
+Measured (tests/integration/test_dispatcher_faults.py, SIGKILL at a marker, 20 runs
+x 4 reminders per step, SQLite and PostgreSQL): 0 duplicates and 0 silent losses at
+every step; after_claim: all resent once; kill after ``sending`` is committed:
+exactly the interrupted reminder is ``failed_unknown`` (delivered if the kill came
+after the HTTP call, not delivered if before).
 """
 
 from __future__ import annotations
@@ -215,6 +226,9 @@ class Dispatcher:
             log.info("dispatcher promemoria fermato")
 
     def stop(self) -> None:
+        """Stop ``run_forever``; a pass in progress finishes the current delivery and
+        gives back its other claims. Later ``run_once`` calls only do recovery until
+        ``run_forever`` starts again."""
         self._stop.set()
 
     def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
@@ -287,8 +301,8 @@ class Dispatcher:
             .limit(self.batch_size)
         )
         claim = {"state": CLAIMED, "claimed_by": token, "claimed_at": now}
-        with self._tx() as session:
-            if self._postgres:
+        if self._postgres:
+            with self._tx() as session:
                 ids = (
                     session.execute(candidates.with_for_update(skip_locked=True)).scalars().all()
                 )
@@ -299,14 +313,23 @@ class Dispatcher:
                         .values(**claim)
                         .execution_options(synchronize_session=False)
                     )
-            else:
-                for delivery_id in session.execute(candidates).scalars().all():
-                    session.execute(
-                        update(Delivery)
-                        .where(Delivery.id == delivery_id, claimable)
-                        .values(**claim)
-                        .execution_options(synchronize_session=False)
+        else:
+            # Compare-and-set per row; if another dispatcher won every candidate,
+            # look again instead of ending the pass early.
+            for _ in range(100):
+                with self._tx() as session:
+                    ids = session.execute(candidates).scalars().all()
+                    won = sum(
+                        session.execute(
+                            update(Delivery)
+                            .where(Delivery.id == delivery_id, claimable)
+                            .values(**claim)
+                            .execution_options(synchronize_session=False)
+                        ).rowcount
+                        for delivery_id in ids
                     )
+                if won or not ids:
+                    break
         with self._tx() as session:
             rows = session.execute(
                 select(
@@ -350,6 +373,7 @@ class Dispatcher:
     ) -> None:
         sender = self.senders[row.channel]
         now = clock()
+        text = reminder_text(row.kind, row.due_date, now.astimezone(self.config.tz).date())
         attempts = row.attempts + 1
         begun = self._transition(
             row.id, token, CLAIMED, {"state": SENDING, "attempts": attempts, "claimed_at": now}
@@ -359,7 +383,6 @@ class Dispatcher:
             log.info("promemoria %d: preso da un altro dispatcher, salto", row.id)
             return
         fault_point("before_send", index)
-        text = reminder_text(row.kind, row.due_date, now.astimezone(self.config.tz).date())
         try:
             outcome = sender.send(row.chat_id, text, idempotency_key=row.idempotency_key)
         except ChannelError as err:

@@ -31,3 +31,43 @@ def fault_point(name: str, index: int = 0) -> None:
     sys.stdout.flush()
     time.sleep(float(os.environ.get(FAULT_SLEEP_ENV) or 60))
     os._exit(86)
+
+
+def serve() -> int:
+    """Fork server for the crash tests: ``python -m bot.reminders.faults``.
+
+    Imports the dispatcher once, then for each JSON line ``{"argv": [...], "env": {...}}``
+    on stdin forks a child that runs ``bot.reminders.cli.run(argv)`` with exactly that
+    environment. Prints ``CHILD <pid>`` and, when the child is gone, ``EXIT <pid> <status>``.
+    Each child is a separate OS process with its own database connections, so a
+    ``kill -9`` on it is a real crash, without paying the interpreter start-up per run.
+    """
+    import json
+
+    from bot.reminders import cli, telegram  # noqa: F401  (imported once, before forking)
+
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        request = json.loads(line)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:  # child
+            code = 70
+            try:
+                os.environ.clear()
+                os.environ.update(request["env"])
+                code = cli.run(request["argv"])
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(code)
+        print(f"CHILD {pid}", flush=True)
+        _, status = os.waitpid(pid, 0)
+        print(f"EXIT {pid} {status}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(serve())

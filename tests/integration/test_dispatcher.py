@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from bot import ROOT
 from bot.reminders.config import ReminderConfig
 from bot.reminders.db import make_engine, upgrade
-from bot.reminders.dispatcher import Dispatcher
+from bot.reminders.dispatcher import Dispatcher, RunCounts
 from bot.reminders.models import Delivery
 from bot.reminders.schedule import ROME, add_months
 from bot.reminders.senders import ChannelError, WebSender
@@ -263,7 +263,7 @@ def test_telegram_sender_classifies_failures(fake: FakeTelegram) -> None:
     with pytest.raises(ChannelError) as info:
         TelegramSender("wrong", fake.url).send("1", "ciao", idempotency_key="k")
     assert info.value.code == "http_401" and info.value.retryable
-    closed = FakeTelegram()  # bound but never started: connection refused
+    closed = FakeTelegram()  # closed before starting: nobody listens on its port
     closed.stop()
     with pytest.raises(ChannelError) as info:
         TelegramSender(TOKEN, closed.url).send("1", "ciao", idempotency_key="k")
@@ -326,6 +326,34 @@ def test_interrupted_send_is_flagged_not_resent(
     assert fake.calls() == []
 
 
+class StopAfterFirstSend:
+    """A sender that asks the dispatcher to stop while it is working (like SIGTERM)."""
+
+    idempotent = False
+
+    def __init__(self) -> None:
+        self.dispatcher: Dispatcher | None = None
+        self.calls = 0
+
+    def send(self, chat_id: str, text: str, *, idempotency_key: str) -> str:
+        self.calls += 1
+        assert self.dispatcher is not None
+        self.dispatcher.stop()
+        return "sent"
+
+
+def test_stop_gives_back_the_other_claims(engine: Engine, store: ReminderStore, fake: FakeTelegram) -> None:
+    seed(store, ["1001", "1002", "1003"])
+    sender = StopAfterFirstSend()
+    d = Dispatcher(engine, {"telegram": sender}, worker_id="stopping", config=CONFIG)
+    sender.dispatcher = d
+    counts = d.run_once(NOW)
+    assert (counts.claimed, counts.sent, counts.released) == (3, 1, 2)
+    assert sorted(r.state for r in by_notice(engine, date(2027, 3, 1))) == ["pending", "pending", "sent"]
+    assert dispatcher(engine, fake).run_once(NOW + timedelta(seconds=1)).sent == 2  # no lease wait
+    assert sender.calls == 1 and len(fake.delivered()) == 2
+
+
 # -- web channels ----------------------------------------------------------------------
 
 
@@ -343,17 +371,21 @@ def test_web_reminders_are_not_pushed(engine: Engine, store: ReminderStore, fake
 # -- concurrency -------------------------------------------------------------------------
 
 
-def test_two_dispatchers_at_once_send_each_reminder_exactly_once(db_url: str, store: ReminderStore) -> None:
+def test_two_dispatchers_at_once_send_each_reminder_exactly_once(
+    db_url: str, engine: Engine, store: ReminderStore
+) -> None:
+    postgres = engine.dialect.name == "postgresql"
     chats = [str(5000 + i) for i in range(100)]
-    seed(store, chats, ("fosfato_6m", "completo_12m"))  # 200 due deliveries
-    with FakeTelegram(latency=0.002) as fake:
+    seed(store, chats, ("fosfato_6m", "completo_12m"))
+    expected = 2 * len(chats)  # 200 due deliveries
+    with FakeTelegram(latency=0.005) as fake:
         engines = [make_engine(db_url) for _ in range(2)]
         workers = [
-            Dispatcher(e, {"telegram": telegram(fake)}, worker_id=f"w{i}", config=CONFIG, batch_size=7)
+            Dispatcher(e, {"telegram": telegram(fake)}, worker_id=f"w{i}", config=CONFIG, batch_size=5)
             for i, e in enumerate(engines)
         ]
         barrier = threading.Barrier(len(workers))
-        results: list[object] = []
+        results: list[RunCounts] = []
 
         def work(d: Dispatcher) -> None:
             barrier.wait()
@@ -367,13 +399,16 @@ def test_two_dispatchers_at_once_send_each_reminder_exactly_once(db_url: str, st
         for e in engines:
             e.dispose()
         counts = fake.delivered_counts()
-        per_worker = [r.sent for r in results]  # type: ignore[attr-defined]
-        print(f"\n[dispatchers concorrenti] inviati per dispatcher: {per_worker}")
-        assert len(results) == 2
-        assert sum(counts.values()) == 200
-        assert len(counts) == 200 and max(counts.values()) == 1
-        assert sum(per_worker) == 200
-        assert all(n > 0 for n in per_worker), "both dispatchers should have worked"
+    per_worker = [r.sent for r in results]
+    print(f"\n[{engine.dialect.name}] due dispatcher insieme: inviati per dispatcher {per_worker}, "
+          f"richieste {sum(counts.values())}, promemoria distinti {len(counts)}")
+    assert len(results) == 2
+    assert sum(counts.values()) == expected
+    assert len(counts) == expected and max(counts.values()) == 1
+    assert sum(per_worker) == expected
+    assert all(r.state == "sent" for r in by_notice(engine, date(2027, 3, 1)))
+    if postgres:  # SKIP LOCKED: both really work in parallel (SQLite serialises writers)
+        assert all(n > 0 for n in per_worker), per_worker
 
 
 # -- command line --------------------------------------------------------------------------
@@ -411,7 +446,7 @@ def test_send_due_cli(db_url: str, store: ReminderStore, fake: FakeTelegram) -> 
 def test_run_loop_sends_and_stops_on_sigterm(db_url: str, engine: Engine, fake: FakeTelegram) -> None:
     now = datetime.now(timezone.utc)
     today = now.astimezone(ROME).date()
-    real_store = ReminderStore(engine, CONFIG)
+    real_store = ReminderStore(engine, ReminderConfig(window=(time(0), time(23, 59, 59))))
     real_store.subscribe("telegram", "1001", "v1", now)
     # tests due in 14 days: the first notice is today
     real_store.set_last_done("telegram", "1001", "fosfato_6m", add_months(today + timedelta(days=14), -6), now)

@@ -116,3 +116,14 @@ def test_tracker_store_keeps_every_accepted_message(bot_server) -> None:
         ).fetchall()
     stored = [json.loads(r[0])["text"] for r in rows]
     assert stored == sent
+
+
+def test_logs_contain_no_message_text_or_sender_id(bot_server) -> None:
+    marker = f"parolasegreta{uuid.uuid4().hex[:10]}"
+    sender = f"utente{uuid.uuid4().hex}"
+    bot_server.send(f"quali cibi evitare con {marker}?", sender)
+    bot_server.send("cancella i miei dati", sender)
+    time.sleep(1.0)
+    log = bot_server.log_path.read_text(errors="replace")
+    assert marker not in log
+    assert sender not in log

@@ -1,0 +1,90 @@
+"""The reminder conversation through the real server, driven by the custom.asks protocol."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+import uuid
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.reminders.schedule import add_months
+from tests.conftest import topics
+
+pytestmark = pytest.mark.server
+
+
+def today() -> dt.date:
+    return dt.datetime.now(ZoneInfo("Europe/Rome")).date()
+
+
+def subscribe(bot_server, sender: str, date_6m: str, date_12m: str) -> list[dict]:
+    replies = bot_server.send("voglio ricevere i promemoria degli esami", sender)
+    assert replies[-1]["custom"] == {"topic": "promemoria.attiva", "asks": "consenso"}
+    replies = bot_server.send("sì", sender)
+    assert replies[-1]["custom"]["asks"] == "data_esami_6m"
+    replies = bot_server.send(date_6m, sender)
+    assert replies[-1]["custom"]["asks"] == "data_esami_12m"
+    return bot_server.send(date_12m, sender)
+
+
+def test_subscription_computes_due_dates(bot_server) -> None:
+    sender = f"test-{uuid.uuid4().hex}"
+    last_6m = today() - dt.timedelta(days=30)
+    last_12m = today() - dt.timedelta(days=100)
+    replies = subscribe(bot_server, sender, last_6m.strftime("%d/%m/%Y"), last_12m.strftime("%d/%m/%y"))
+    done = replies[-1]
+    assert done["custom"]["topic"] == "promemoria.attivato"
+    assert done["custom"]["next_due"] == {
+        "fosfato_6m": add_months(last_6m, 6).isoformat(),
+        "completo_12m": add_months(last_12m, 12).isoformat(),
+    }
+    nxt = bot_server.send("quando devo fare i prossimi esami?", sender)
+    assert nxt[-1]["custom"]["topic"] == "promemoria.prossimi"
+    assert nxt[-1]["custom"]["next_due"] == done["custom"]["next_due"]
+
+
+def test_future_date_is_refused_and_overdue_is_said(bot_server) -> None:
+    sender = f"test-{uuid.uuid4().hex}"
+    bot_server.send("attiva i promemoria", sender)
+    bot_server.send("si", sender)
+    future = (today() + dt.timedelta(days=20)).strftime("%d/%m/%Y")
+    replies = bot_server.send(future, sender)
+    assert replies[-1]["custom"] == {"topic": "promemoria.chiedi_data", "asks": "data_esami_6m"}
+    replies = bot_server.send("ieri", sender)
+    assert replies[-1]["custom"]["asks"] == "data_esami_12m"
+    old = (today() - dt.timedelta(days=500)).strftime("%d/%m/%Y")
+    replies = bot_server.send(old, sender)
+    assert replies[-1]["custom"]["topic"] == "promemoria.attivato"
+    assert "in ritardo" in replies[-1]["text"]
+
+
+def test_nothing_is_stored_before_consent_and_no_stores_nothing(bot_server) -> None:
+    sender = f"test-{uuid.uuid4().hex}"
+    bot_server.send("ricordami gli esami", sender)
+    replies = bot_server.send("no", sender)
+    assert topics(replies)[-1] == "promemoria.disattivato"
+    with sqlite3.connect(bot_server.reminders_db) as db:
+        count = db.execute(
+            "SELECT COUNT(*) FROM subscriber WHERE channel_user_id = ?", (sender,)
+        ).fetchone()[0]
+    assert count == 0
+
+
+def test_delete_my_data_removes_reminders_and_conversation(bot_server) -> None:
+    sender = f"test-{uuid.uuid4().hex}"
+    d = (today() - dt.timedelta(days=10)).strftime("%d/%m/%Y")
+    subscribe(bot_server, sender, d, d)
+    replies = bot_server.send("cancella i miei dati", sender)
+    assert topics(replies)[-1] == "promemoria.dati_cancellati"
+    with sqlite3.connect(bot_server.reminders_db) as db:
+        subs = db.execute(
+            "SELECT COUNT(*) FROM subscriber WHERE channel_user_id = ?", (sender,)
+        ).fetchone()[0]
+    with sqlite3.connect(bot_server.tracker_db) as db:
+        events = db.execute("SELECT COUNT(*) FROM events WHERE sender_id = ?", (sender,)).fetchone()[0]
+    assert subs == 0
+    assert events == 0
+    # A new message starts from zero: the welcome again.
+    assert topics(bot_server.send("ciao", sender))[0] == "bot.benvenuto"
