@@ -15,7 +15,14 @@ import urllib.request
 from dataclasses import dataclass
 
 from bot import ROOT
-from bot.settings import MODEL_PATH, Settings, child_environment, load_settings, write_endpoints
+from bot.settings import (
+    MODEL_PATH,
+    Settings,
+    child_environment,
+    load_settings,
+    write_credentials,
+    write_endpoints,
+)
 
 READY_TIMEOUT_S = float(os.environ.get("CALCINOSI_READY_TIMEOUT", "240"))
 
@@ -28,7 +35,7 @@ class Service:
     extra_env: dict[str, str]
 
 
-def services(settings: Settings, endpoints: str) -> list[Service]:
+def services(settings: Settings, endpoints: str, credentials: str) -> list[Service]:
     py = sys.executable
     return [
         Service(
@@ -43,7 +50,7 @@ def services(settings: Settings, endpoints: str) -> list[Service]:
                 py, "-m", "rasa", "run",
                 "--model", str(MODEL_PATH),
                 "--endpoints", endpoints,
-                "--credentials", "credentials.yml",
+                "--credentials", credentials,
                 "--interface", settings.host,
                 "--port", str(settings.rasa_port),
                 "--enable-api", "--auth-token", settings.api_token,
@@ -94,7 +101,7 @@ def run(settings: Settings | None = None) -> int:
     signal.signal(signal.SIGTERM, stop)
     started = time.monotonic()
     try:
-        for service in services(settings, str(endpoints)):
+        for service in services(settings, str(endpoints), str(write_credentials(settings))):
             process = subprocess.Popen(service.command, cwd=ROOT, env={**env, **service.extra_env})
             children.append((service, process))
         waiting = [s for s, _ in children if s.health_url]

@@ -99,3 +99,24 @@ def child_environment() -> dict[str, str]:
     env.setdefault("PYTHONWARNINGS", "ignore")
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
     return env
+
+
+def write_credentials(settings: Settings, path: Path | None = None) -> Path:
+    """credentials.yml, plus the Telegram channel when TELEGRAM_TOKEN is set."""
+    import yaml
+
+    base = yaml.safe_load((ROOT / "credentials.yml").read_text(encoding="utf-8")) or {}
+    token = os.environ.get("TELEGRAM_TOKEN", "").strip()
+    if token:
+        base["bot.channels.telegram.TelegramInput"] = {
+            "access_token": token,
+            "verify": _env("TELEGRAM_BOT_NAME", "calcinosi_bot"),
+            "webhook_url": _env(
+                "TELEGRAM_WEBHOOK_URL", f"{settings.rasa_url}/webhooks/telegram/webhook"
+            ),
+            "api_url": _env("TELEGRAM_API_URL", "https://api.telegram.org"),
+        }
+    path = path or Path(_env("CALCINOSI_CREDENTIALS_PATH", str(VAR_DIR / "credentials.yml")))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(base, sort_keys=False), encoding="utf-8")
+    return path

@@ -70,11 +70,10 @@ def topics(messages: list[dict[str, Any]]) -> list[str]:
     return [str((m.get("custom") or {}).get("topic")) for m in messages]
 
 
-@pytest.fixture(scope="session")
-def bot_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotServer]:
+def start_stack(work: Path, extra_env: dict[str, str] | None = None) -> tuple[BotServer, subprocess.Popen]:
+    """Starts ``python -m bot run --no-train`` on free ports with its own databases."""
     if not MODEL.exists():
         pytest.fail("Nessun modello addestrato: esegui `make train` (make test lo fa da sé).")
-    work = tmp_path_factory.mktemp("server")
     content_dir = work / "content"
     shutil.copytree(ROOT / "content" / "it", content_dir)
     rasa_port, actions_port, web_port = free_port(), free_port(), free_port()
@@ -89,7 +88,9 @@ def bot_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotServer]:
             "CALCINOSI_DB_URL": f"sqlite:///{reminders_db}",
             "CALCINOSI_CONTENT_DIR": str(content_dir),
             "CALCINOSI_ENDPOINTS_PATH": str(work / "endpoints.yml"),
+            "CALCINOSI_CREDENTIALS_PATH": str(work / "credentials.yml"),
             "TELEGRAM_TOKEN": "",
+            **(extra_env or {}),
         }
     )
     log_path = work / "server.log"
@@ -107,18 +108,32 @@ def bot_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotServer]:
         log_path=log_path,
     )
     deadline = time.monotonic() + 300
+    while b">> Chat:" not in log_path.read_bytes():
+        if process.poll() is not None or time.monotonic() > deadline:
+            stop_stack(process)
+            pytest.fail("Il server non è partito:\n" + log_path.read_text(errors="replace")[-4000:])
+        time.sleep(0.5)
+    return server, process
+
+
+def stop_stack(process: subprocess.Popen) -> None:
     try:
-        while b">> Chat:" not in log_path.read_bytes():
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("Il server non è partito:\n" + log_path.read_text(errors="replace")[-4000:])
-            time.sleep(0.5)
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=20)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+@pytest.fixture(scope="session")
+def bot_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotServer]:
+    server, process = start_stack(tmp_path_factory.mktemp("server"))
+    try:
         yield server
     finally:
-        try:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=20)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            os.killpg(process.pid, signal.SIGKILL)
+        stop_stack(process)
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -1,0 +1,128 @@
+"""Telegram conversations through Rasa's connector, fixed for our needs.
+
+Differences from ``rasa.core.channels.telegram``:
+- the Bot API base URL is configurable (``api_url`` in credentials, or TELEGRAM_API_URL),
+  so tests talk to a local fake and deployments can use a local Bot API server;
+- the webhook is registered after the server starts, inside its event loop (Rasa 3.6 calls
+  ``asyncio.run`` inside the running loop, which breaks);
+- each bot message is sent whole (text and buttons), ``custom`` stays internal;
+- "/start" is a greeting; "cancella i miei dati" also forgets the conversation.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram.bot.api import TelegramAPIServer
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.core.channels.telegram import TelegramInput as RasaTelegramInput
+from rasa.core.channels.telegram import TelegramOutput as RasaTelegramOutput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.channels.common import (
+    CONTROL_CHARS,
+    DELETION_TOPIC,
+    MAX_MESSAGE_CHARS,
+    forget_conversation,
+)
+
+logger = logging.getLogger(__name__)
+DEFAULT_API_URL = "https://api.telegram.org"
+
+
+class TelegramOutput(RasaTelegramOutput):
+    def __init__(self, access_token: str, api_url: str) -> None:
+        super(RasaTelegramOutput, self).__init__(  # aiogram Bot with our server
+            access_token, server=TelegramAPIServer.from_base(api_url.rstrip("/"))
+        )
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        text = str(message.get("text") or "").replace("**", "")
+        buttons = message.get("buttons")
+        if buttons:
+            await self.send_text_with_buttons(recipient_id, text, buttons)
+        elif text:
+            await self.send_message(recipient_id, text)
+
+
+class _Recorder(OutputChannel):
+    """Per-message wrapper: forwards to Telegram and remembers which topics were sent."""
+
+    def __init__(self, inner: TelegramOutput) -> None:
+        self.inner = inner
+        self.topics: list[str] = []
+
+    @classmethod
+    def name(cls) -> str:
+        return "telegram"
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        self.topics.append(str((message.get("custom") or {}).get("topic")))
+        await self.inner.send_response(recipient_id, message)
+
+
+class TelegramInput(RasaTelegramInput):
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        if not credentials:
+            cls.raise_missing_credentials_exception()
+        return cls(
+            credentials.get("access_token"),
+            credentials.get("verify"),
+            credentials.get("webhook_url"),
+            debug_mode=False,
+            api_url=credentials.get("api_url") or os.environ.get("TELEGRAM_API_URL") or DEFAULT_API_URL,
+        )
+
+    def __init__(self, access_token: str | None, verify: str | None, webhook_url: str | None,
+                 debug_mode: bool = False, api_url: str = DEFAULT_API_URL) -> None:
+        super().__init__(access_token, verify, webhook_url, debug_mode)
+        self.api_url = api_url
+
+    def get_output_channel(self) -> TelegramOutput:
+        return TelegramOutput(str(self.access_token), self.api_url)
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        webhook = Blueprint("calcinosi_telegram_webhook", __name__)
+        out_channel = self.get_output_channel()
+
+        @webhook.listener("after_server_start")
+        async def register_webhook(app: Any, _loop: Any) -> None:
+            try:
+                await out_channel.set_webhook(url=self.webhook_url)
+                logger.info("webhook Telegram registrato")
+            except Exception as error:  # noqa: BLE001 (the chat must start anyway)
+                logger.warning("webhook Telegram non registrato: %s", type(error).__name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def message(request: Request) -> HTTPResponse:
+            update = request.json if isinstance(request.json, dict) else {}
+            callback = update.get("callback_query") or {}
+            msg = callback.get("message") or update.get("message") or update.get("edited_message") or {}
+            text = callback.get("data") or msg.get("text")
+            chat_id = (msg.get("chat") or {}).get("id")
+            if not isinstance(text, str) or chat_id is None:
+                return response.text("success")  # stickers, photos...: nothing to answer
+            text = CONTROL_CHARS.sub("", text).strip()[:MAX_MESSAGE_CHARS]
+            if text in ("/start", "/start@" + str(self.verify)):
+                text = "ciao"
+            if not text:
+                return response.text("success")
+            recorder = _Recorder(out_channel)
+            await on_new_message(
+                UserMessage(text, recorder, str(chat_id), input_channel=self.name())
+            )
+            if DELETION_TOPIC in recorder.topics:
+                forget_conversation(request.app.ctx.agent.tracker_store, str(chat_id))
+            return response.text("success")
+
+        return webhook
