@@ -19,6 +19,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot import speedups
 from bot.channels.common import (
     MAX_BODY_BYTES,
     InputRejected,
@@ -29,6 +30,7 @@ from bot.channels.common import (
 )
 
 logger = logging.getLogger(__name__)
+speedups.install()
 
 
 def parse_request_body(raw: bytes) -> tuple[str, str, dict[str, Any] | None]:

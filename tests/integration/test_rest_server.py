@@ -127,3 +127,30 @@ def test_logs_contain_no_message_text_or_sender_id(bot_server) -> None:
     log = bot_server.log_path.read_text(errors="replace")
     assert marker not in log
     assert sender not in log
+
+
+def test_200_rapid_messages_on_one_conversation_are_all_answered_and_kept(bot_server) -> None:
+    sender = f"test-{uuid.uuid4().hex}"
+    for i in range(200):
+        assert bot_server.send(f"messaggio rapido {i} sulla dieta", sender)
+    with sqlite3.connect(bot_server.tracker_db) as db:
+        count = db.execute(
+            "SELECT COUNT(*) FROM events WHERE sender_id = ? AND type_name = 'user'", (sender,)
+        ).fetchone()[0]
+    assert count == 200
+
+
+def test_16_concurrent_messages_on_one_conversation(bot_server) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    sender = f"test-{uuid.uuid4().hex}"
+    texts = [f"domanda parallela {i} sul fosforo" for i in range(16)]
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        results = list(pool.map(lambda t: bot_server.send_raw(
+            json.dumps({"sender": sender, "message": t}).encode()), texts))
+    assert all(status == 200 and payload for status, payload in results)
+    with sqlite3.connect(bot_server.tracker_db) as db:
+        rows = db.execute(
+            "SELECT data FROM events WHERE sender_id = ? AND type_name = 'user'", (sender,)
+        ).fetchall()
+    assert sorted(json.loads(r[0])["text"] for r in rows) == sorted(texts)
