@@ -19,6 +19,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy.engine import Engine
+
+from bot.reminders.db import make_engine, upgrade
+from bot.reminders.testing import (
+    POSTGRES_SKIP_REASON,
+    postgres_base_url,
+    postgres_schema,
+    sqlite_url,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "calcinosi.tar.gz"
@@ -141,3 +150,26 @@ def _browser_uses_the_real_bot(request: pytest.FixtureRequest) -> None:
     """Browser tests drive the page served by the real stack (``make test`` trains first)."""
     if request.node.get_closest_marker("browser") is not None and MODEL.exists():
         os.environ["CALCINOSI_WEB_URL"] = request.getfixturevalue("bot_server").web_url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated reminders database: SQLite, and PostgreSQL when CALCINOSI_TEST_POSTGRES_URL is set."""
+    if request.param == "sqlite":
+        url = sqlite_url(tmp_path)
+        upgrade(url)
+        yield url
+        return
+    base = postgres_base_url()
+    if not base:
+        pytest.skip(POSTGRES_SKIP_REASON)
+    with postgres_schema(base) as url:
+        upgrade(url)
+        yield url
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    engine = make_engine(db_url)
+    yield engine
+    engine.dispose()

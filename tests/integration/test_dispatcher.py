@@ -15,7 +15,6 @@ import sys
 import threading
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta, timezone
-from pathlib import Path
 
 import pytest
 from fake_telegram import TOKEN, FakeTelegram
@@ -25,46 +24,18 @@ from sqlalchemy.orm import Session
 
 from bot import ROOT
 from bot.reminders.config import ReminderConfig
-from bot.reminders.db import make_engine, upgrade
+from bot.reminders.db import make_engine
 from bot.reminders.dispatcher import Dispatcher, RunCounts
 from bot.reminders.models import Delivery
 from bot.reminders.schedule import ROME, add_months
 from bot.reminders.senders import ChannelError, WebSender
 from bot.reminders.store import ReminderStore
 from bot.reminders.telegram import TelegramSender
-from bot.reminders.testing import (
-    POSTGRES_SKIP_REASON,
-    postgres_base_url,
-    postgres_schema,
-    sqlite_url,
-)
 
 CONFIG = ReminderConfig()
 NOW = datetime(2027, 3, 1, 10, 0, tzinfo=ROME)  # first notice of tests due 15/3/2027
 DONE_6M = date(2026, 9, 15)
 DONE_12M = date(2026, 3, 15)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        url = sqlite_url(tmp_path)
-        upgrade(url)
-        yield url
-        return
-    base = postgres_base_url()
-    if not base:
-        pytest.skip(POSTGRES_SKIP_REASON)
-    with postgres_schema(base) as url:
-        upgrade(url)
-        yield url
-
-
-@pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
-    engine = make_engine(db_url)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture

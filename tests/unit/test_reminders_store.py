@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -19,38 +18,10 @@ from bot.reminders.db import default_url, make_engine, upgrade
 from bot.reminders.models import VERSION_TABLE, Base, Delivery, Schedule, Subscriber
 from bot.reminders.schedule import ROME
 from bot.reminders.store import NotSubscribedError, ReminderStore
-from bot.reminders.testing import (
-    POSTGRES_SKIP_REASON,
-    postgres_base_url,
-    postgres_schema,
-    sqlite_url,
-)
 
 CONFIG = ReminderConfig()
 NOW = datetime(2027, 3, 1, 10, 0, tzinfo=ROME)  # Monday 1 March 2027, 10:00 in Rome
 CHAT = "555123"
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        url = sqlite_url(tmp_path)
-        upgrade(url)
-        yield url
-        return
-    base = postgres_base_url()
-    if not base:
-        pytest.skip(POSTGRES_SKIP_REASON)
-    with postgres_schema(base) as url:
-        upgrade(url)
-        yield url
-
-
-@pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
-    engine = make_engine(db_url)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture
