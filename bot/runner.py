@@ -53,7 +53,7 @@ def services(settings: Settings, endpoints: str, credentials: str) -> list[Servi
                 "--credentials", credentials,
                 "--interface", settings.host,
                 "--port", str(settings.rasa_port),
-                "--enable-api", "--auth-token", settings.api_token,
+                "--enable-api", f"--auth-token={settings.api_token}",
                 "--cors", settings.cors_origin,
             ],
             f"{settings.rasa_url}/webhooks/rest/",

@@ -53,7 +53,7 @@ def load_settings() -> Settings:
         tracker_url=_env("CALCINOSI_TRACKER_URL", f"sqlite:///{VAR_DIR / 'tracker.db'}"),
         reminders_db_url=_env("CALCINOSI_DB_URL", f"sqlite:///{VAR_DIR / 'calcinosi.db'}"),
         # The Rasa HTTP API never runs without a token: a random one when none is given.
-        api_token=_env("CALCINOSI_API_TOKEN", secrets.token_urlsafe(24)),
+        api_token=_env("CALCINOSI_API_TOKEN", secrets.token_hex(24)),
         cors_origin=_env("CALCINOSI_CORS_ORIGIN", f"http://{host}:{web_port}"),
     )
 
