@@ -109,9 +109,6 @@ class ContentStore:
         except FileNotFoundError:
             return None
 
-    def topic_ids(self) -> list[str]:
-        return sorted(p.stem for p in self.directory.glob("*.md"))
-
     def texts(self, name: str) -> dict[str, Any]:
         """A YAML texts file (``dialogo`` or ``promemoria``) as a dict."""
         path = self.directory / f"{name}.yml"

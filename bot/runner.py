@@ -77,6 +77,15 @@ def _is_up(url: str) -> bool:
         return False
 
 
+def _report_stopped(children: list[tuple[Service, subprocess.Popen[bytes]]]) -> bool:
+    """True (and says which) when one of the started processes has exited."""
+    for service, process in children:
+        if process.poll() is not None:
+            print(f"ERRORE: il processo '{service.name}' si è fermato.", file=sys.stderr)
+            return True
+    return False
+
+
 def run(settings: Settings | None = None) -> int:
     settings = settings or load_settings()
     if not MODEL_PATH.exists():
@@ -106,10 +115,8 @@ def run(settings: Settings | None = None) -> int:
             children.append((service, process))
         waiting = [s for s, _ in children if s.health_url]
         while waiting and not stopping:
-            for service, process in children:
-                if process.poll() is not None:
-                    print(f"ERRORE: il processo '{service.name}' si è fermato.", file=sys.stderr)
-                    return 1
+            if _report_stopped(children):
+                return 1
             waiting = [s for s in waiting if not _is_up(str(s.health_url))]
             if time.monotonic() - started > READY_TIMEOUT_S:
                 print("ERRORE: avvio troppo lento.", file=sys.stderr)
@@ -121,10 +128,8 @@ def run(settings: Settings | None = None) -> int:
             print(f">> REST: {settings.rasa_url}/webhooks/rest/webhook", flush=True)
             print(">> Ctrl-C per fermare tutto.", flush=True)
         while not stopping:
-            for service, process in children:
-                if process.poll() is not None:
-                    print(f"ERRORE: il processo '{service.name}' si è fermato.", file=sys.stderr)
-                    return 1
+            if _report_stopped(children):
+                return 1
             time.sleep(0.5)
         return 0
     finally:

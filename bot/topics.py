@@ -57,8 +57,9 @@ def intent_for_topic(topic_id: str) -> str:
     return topic_id.replace(".", "_")
 
 
+@lru_cache(maxsize=1)
 def content_intents() -> dict[str, str]:
-    """Intent name -> content topic id."""
+    """Intent name -> content topic id (built once; do not modify the result)."""
     return {intent_for_topic(topic): topic for topic in content_topics()}
 
 

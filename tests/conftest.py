@@ -7,6 +7,7 @@ import os
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -64,6 +65,28 @@ class BotServer:
                 return error.code, json.loads(payload)
             except ValueError:
                 return error.code, payload.decode("utf-8", "replace")
+
+    def stored_user_texts(self, sender: str) -> list[str]:
+        """Texts of the user messages the tracker store holds for one conversation."""
+        with sqlite3.connect(self.tracker_db) as db:
+            rows = db.execute(
+                "SELECT data FROM events WHERE sender_id = ? AND type_name = 'user'", (sender,)
+            ).fetchall()
+        return [json.loads(row[0])["text"] for row in rows]
+
+    def stored_event_count(self, sender: str) -> int:
+        with sqlite3.connect(self.tracker_db) as db:
+            return int(
+                db.execute("SELECT COUNT(*) FROM events WHERE sender_id = ?", (sender,)).fetchone()[0]
+            )
+
+    def subscriber_count(self, sender: str) -> int:
+        with sqlite3.connect(self.reminders_db) as db:
+            return int(
+                db.execute(
+                    "SELECT COUNT(*) FROM subscriber WHERE channel_user_id = ?", (sender,)
+                ).fetchone()[0]
+            )
 
     def send(self, message: str, sender: str | None = None) -> list[dict[str, Any]]:
         sender = sender or f"test-{uuid.uuid4().hex}"

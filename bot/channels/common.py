@@ -13,7 +13,6 @@ logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 64 * 1024
 MAX_MESSAGE_CHARS = 5000
-MAX_SENDER_CHARS = 128
 SENDER_PATTERN = re.compile(r"\A[A-Za-z0-9_.:@-]{1,128}\Z")
 # Control characters other than tab and newline are dropped: they carry no meaning.
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")

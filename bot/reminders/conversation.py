@@ -98,6 +98,11 @@ class ReminderDialogue:
         reply.slots.update({"in_attesa": asks, "bozza_promemoria": draft})
         return reply
 
+    def _complete_due(self, turn: Turn) -> dict[str, dt.date] | None:
+        """Both due dates of a subscriber who gave them, else None."""
+        due = self.store.next_due(turn.channel, turn.sender)
+        return due if all(kind in due for kind in KINDS) else None
+
     @staticmethod
     def _clear(reply: Reply) -> Reply:
         reply.slots.update({"in_attesa": None, "bozza_promemoria": None})
@@ -132,8 +137,8 @@ class ReminderDialogue:
     def _start(self, turn: Turn) -> Reply:
         reply = Reply()
         if self.store.is_subscribed(turn.channel, turn.sender):
-            due = self.store.next_due(turn.channel, turn.sender)
-            if all(kind in due for kind in KINDS):
+            due = self._complete_due(turn)
+            if due is not None:
                 text = self.text("gia_attivo") + "\n\n" + self._due_text("prossimi", due)
                 reply.messages.append(
                     message("promemoria.prossimi", text, next_due=self._due_payload(due))
@@ -216,8 +221,8 @@ class ReminderDialogue:
 
     def _next(self, turn: Turn) -> Reply:
         reply = Reply()
-        due = self.store.next_due(turn.channel, turn.sender)
-        if not all(kind in due for kind in KINDS):
+        due = self._complete_due(turn)
+        if due is None:
             return self._not_subscribed(reply)
         extra: dict[str, Any] = {}
         text = self._due_text("prossimi", due)
@@ -231,8 +236,8 @@ class ReminderDialogue:
 
     def _done(self, turn: Turn) -> Reply:
         reply = Reply()
-        due = self.store.next_due(turn.channel, turn.sender)
-        if not all(kind in due for kind in KINDS):
+        due = self._complete_due(turn)
+        if due is None:
             return self._not_subscribed(reply)
         today = self.today()
         answer = parse_italian_date(turn.text, today)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 import uuid
 from zoneinfo import ZoneInfo
 
@@ -65,11 +64,7 @@ def test_nothing_is_stored_before_consent_and_no_stores_nothing(bot_server) -> N
     bot_server.send("ricordami gli esami", sender)
     replies = bot_server.send("no", sender)
     assert topics(replies)[-1] == "promemoria.disattivato"
-    with sqlite3.connect(bot_server.reminders_db) as db:
-        count = db.execute(
-            "SELECT COUNT(*) FROM subscriber WHERE channel_user_id = ?", (sender,)
-        ).fetchone()[0]
-    assert count == 0
+    assert bot_server.subscriber_count(sender) == 0
 
 
 def test_delete_my_data_removes_reminders_and_conversation(bot_server) -> None:
@@ -78,13 +73,7 @@ def test_delete_my_data_removes_reminders_and_conversation(bot_server) -> None:
     subscribe(bot_server, sender, d, d)
     replies = bot_server.send("cancella i miei dati", sender)
     assert topics(replies)[-1] == "promemoria.dati_cancellati"
-    with sqlite3.connect(bot_server.reminders_db) as db:
-        subs = db.execute(
-            "SELECT COUNT(*) FROM subscriber WHERE channel_user_id = ?", (sender,)
-        ).fetchone()[0]
-    with sqlite3.connect(bot_server.tracker_db) as db:
-        events = db.execute("SELECT COUNT(*) FROM events WHERE sender_id = ?", (sender,)).fetchone()[0]
-    assert subs == 0
-    assert events == 0
+    assert bot_server.subscriber_count(sender) == 0
+    assert bot_server.stored_event_count(sender) == 0
     # A new message starts from zero: the welcome again.
     assert topics(bot_server.send("ciao", sender))[0] == "bot.benvenuto"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 import uuid
 
@@ -110,12 +109,7 @@ def test_tracker_store_keeps_every_accepted_message(bot_server) -> None:
     for text in sent:
         bot_server.send(text, sender)
     time.sleep(0.5)
-    with sqlite3.connect(bot_server.tracker_db) as db:
-        rows = db.execute(
-            "SELECT data FROM events WHERE sender_id = ? AND type_name = 'user'", (sender,)
-        ).fetchall()
-    stored = [json.loads(r[0])["text"] for r in rows]
-    assert stored == sent
+    assert bot_server.stored_user_texts(sender) == sent
 
 
 def test_logs_contain_no_message_text_or_sender_id(bot_server) -> None:
@@ -133,11 +127,7 @@ def test_200_rapid_messages_on_one_conversation_are_all_answered_and_kept(bot_se
     sender = f"test-{uuid.uuid4().hex}"
     for i in range(200):
         assert bot_server.send(f"messaggio rapido {i} sulla dieta", sender)
-    with sqlite3.connect(bot_server.tracker_db) as db:
-        count = db.execute(
-            "SELECT COUNT(*) FROM events WHERE sender_id = ? AND type_name = 'user'", (sender,)
-        ).fetchone()[0]
-    assert count == 200
+    assert len(bot_server.stored_user_texts(sender)) == 200
 
 
 def test_16_concurrent_messages_on_one_conversation(bot_server) -> None:
@@ -149,8 +139,4 @@ def test_16_concurrent_messages_on_one_conversation(bot_server) -> None:
         results = list(pool.map(lambda t: bot_server.send_raw(
             json.dumps({"sender": sender, "message": t}).encode()), texts))
     assert all(status == 200 and payload for status, payload in results)
-    with sqlite3.connect(bot_server.tracker_db) as db:
-        rows = db.execute(
-            "SELECT data FROM events WHERE sender_id = ? AND type_name = 'user'", (sender,)
-        ).fetchall()
-    assert sorted(json.loads(r[0])["text"] for r in rows) == sorted(texts)
+    assert sorted(bot_server.stored_user_texts(sender)) == sorted(texts)
