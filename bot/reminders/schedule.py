@@ -104,6 +104,9 @@ def next_send_time(
     day = max(notice_date, local_now.date())
     while True:
         opens, closes = _local(day, start, tz), _local(day, end, tz)
+        if opens >= closes:  # the whole window falls in a DST gap that day: no send time
+            day += timedelta(days=1)
+            continue
         if local_now < opens:
             return opens
         if local_now < closes:

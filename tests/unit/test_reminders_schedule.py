@@ -194,3 +194,11 @@ def test_next_send_time_without_now_is_the_window_start(notice: date, tz: ZoneIn
     result = next_send_time(notice, tz)
     assert result.astimezone(tz).date() == notice
     assert result.astimezone(tz).time() == time(9)
+
+
+def test_window_lost_in_a_dst_gap_moves_to_the_next_day() -> None:
+    # London, 30 March 2031: clocks jump from 01:00 to 02:00, so 01:00-02:00 does not exist.
+    london = ZoneInfo("Europe/London")
+    now = datetime(2031, 3, 29, 2, 0, tzinfo=UTC)
+    result = next_send_time(date(2000, 1, 1), london, (time(1), time(2)), now=now)
+    assert result.astimezone(london) == datetime(2031, 3, 31, 1, 0, tzinfo=london)
