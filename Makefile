@@ -6,7 +6,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: install browser run train test lint unit content-check validate rasa-test e2e bench clean
+.PHONY: install browser run train test lint unit content-check validate rasa-test e2e bench load clean
 
 install:                     ## .venv/ from requirements.lock (skipped when the lock is unchanged)
 	@bash scripts/install.sh
@@ -39,6 +39,9 @@ test: install browser train  ## everything CI runs
 
 bench: install train         ## benchmarks: prints a table, writes bench/results/*.json
 	@$(PY) -m bench
+
+load: install train          ## 32 conversations for 20 s mixed with bad input: no 5xx, nothing lost
+	@$(PY) -m bench.load
 
 clean:
 	rm -rf var models .pytest_cache .ruff_cache

@@ -24,6 +24,7 @@ from bot.settings import (
     write_endpoints,
 )
 
+MAX_REQUEST_BYTES = 1024 * 1024
 READY_TIMEOUT_S = float(os.environ.get("CALCINOSI_READY_TIMEOUT", "240"))
 
 
@@ -57,7 +58,9 @@ def services(settings: Settings, endpoints: str, credentials: str) -> list[Servi
                 "--cors", settings.cors_origin,
             ],
             f"{settings.rasa_url}/webhooks/rest/",
-            {},
+            # Sanic refuses bodies over 1 MB before reading them (default 100 MB);
+            # our channels answer bodies over 64 KB with a polite 413 of their own.
+            {"SANIC_REQUEST_MAX_SIZE": str(MAX_REQUEST_BYTES)},
         ),
         Service(
             "web",

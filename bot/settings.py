@@ -64,7 +64,12 @@ def tracker_store_config(url: str) -> dict[str, object]:
 
     parsed = make_url(url)
     dialect = parsed.get_backend_name()
-    config: dict[str, object] = {"type": "SQL", "dialect": dialect, "db": parsed.database or ""}
+    config: dict[str, object] = {
+        "type": "bot.tracker_store.CachedSQLTrackerStore",
+        "dialect": dialect,
+        "db": parsed.database or "",
+        "cache_size": int(_env("CALCINOSI_TRACKER_CACHE", "1000")),
+    }
     if dialect != "sqlite":
         for key, value in (
             ("host", parsed.host),
@@ -74,6 +79,8 @@ def tracker_store_config(url: str) -> dict[str, object]:
         ):
             if value:
                 config[key] = value
+        if parsed.query:
+            config["query"] = dict(parsed.query)
     return config
 
 

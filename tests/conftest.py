@@ -49,6 +49,10 @@ class BotServer:
     reminders_db: Path
     log_path: Path
 
+    @property
+    def rasa_port(self) -> int:
+        return int(self.rasa_url.rsplit(":", 1)[1])
+
     def send_raw(self, body: bytes, timeout: float = 60) -> tuple[int, Any]:
         request = urllib.request.Request(
             f"{self.rasa_url}/webhooks/rest/webhook",

@@ -92,7 +92,9 @@ def forget_conversation(tracker_store: Any, sender_id: str) -> int:
     back afterwards.
     """
     store = _unwrap(tracker_store)
-    if hasattr(store, "SQLEvent") and hasattr(store, "session_scope"):
+    if hasattr(store, "forget"):
+        removed = store.forget(sender_id)
+    elif hasattr(store, "SQLEvent") and hasattr(store, "session_scope"):
         with store.session_scope() as session:
             removed = (
                 session.query(store.SQLEvent)

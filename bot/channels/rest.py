@@ -47,7 +47,7 @@ def parse_request_body(raw: bytes) -> tuple[str, str, dict[str, Any] | None]:
         raise InputRejected(
             400, "La richiesta deve essere un oggetto JSON con i campi \"sender\" e \"message\"."
         )
-    sender = clean_sender(body.get("sender", "default"))
+    sender = clean_sender(body.get("sender"))  # no shared "default" conversation
     text = clean_text(body.get("message"))
     metadata = body.get("metadata")
     return sender, text, metadata if isinstance(metadata, dict) else None

@@ -71,6 +71,7 @@ def test_button_payload_selects_the_topic(bot_server) -> None:
         (b"[1, 2, 3]", 400),
         (b'"solo una stringa"', 400),
         (b'{"sender": "x"}', 400),
+        (b'{"message": "ciao"}', 400),
         (b'{"sender": "x", "message": null}', 400),
         (b'{"sender": "x", "message": 42}', 400),
         (b'{"sender": "x", "message": "   "}', 400),
@@ -140,3 +141,16 @@ def test_16_concurrent_messages_on_one_conversation(bot_server) -> None:
             json.dumps({"sender": sender, "message": t}).encode()), texts))
     assert all(status == 200 and payload for status, payload in results)
     assert sorted(bot_server.stored_user_texts(sender)) == sorted(texts)
+
+
+def test_32_conversations_mixed_with_bad_input_get_no_5xx_and_lose_nothing(bot_server) -> None:
+    """The load and bad-input run of ``make load``, shorter: every case, 32 at once."""
+    from bench.load import run_load
+
+    report = run_load(bot_server.rasa_port, conversations=32, seconds=6, tracker_db=bot_server.tracker_db)
+    summary = report.as_dict()
+    assert summary["failures"] == []
+    assert summary["server_errors_5xx"] == 0
+    assert summary["statuses"].get("400", 0) > 0 and summary["statuses"].get("413", 0) > 0
+    assert summary["accepted_messages"] >= 32
+    assert bot_server.send("ciao")  # still up and answering

@@ -1,0 +1,166 @@
+"""Rasa's SQL tracker store with an in-process cache of recent conversations (write-through).
+
+Why: profiling the Rasa server (docs/performance.md) showed that on every message Rasa's
+``SQLTrackerStore`` reads back *every* event of the conversation since the session start,
+decodes it from JSON and replays it, then counts the stored events again before writing the
+new ones. The cost grows with the length of the conversation: half of the server's CPU in a
+long conversation.
+
+What changes: after a tracker is saved, this store keeps the tracker object in memory with
+the number of its events already in the database. The next message of that conversation
+gets the object back without a query, and saving writes only the events added since.
+Every event is still written to the database before the answer leaves (write-through), so a
+crash or restart loses nothing; the cache only saves reading.
+
+Rules that keep it exact:
+- A tracker is *lent* on retrieve and comes back into the cache only when it is saved; a
+  tracker that was never saved (an error half-way through a message) is not reused, the
+  next message reads the database.
+- A tracker whose session restarted in memory is not kept: the next read loads the new
+  session from the database, as Rasa would.
+- One Rasa instance per database (the cache does not see writes of other instances); set
+  ``cache_size: 0`` in endpoints.yml to turn the cache off when running several.
+- SQLite keeps one open connection, in WAL mode (see :func:`sqlite_engine`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import Event, SessionStarted
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
+from sqlalchemy.orm import sessionmaker
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_CACHE_SIZE = 1000
+
+
+@dataclass
+class _Entry:
+    tracker: DialogueStateTracker
+    stored: int  # how many of tracker.events are already in the database
+
+
+def session_restarted(tracker: DialogueStateTracker) -> bool:
+    """True when a new session started after the first events of this tracker object."""
+    for index, event in enumerate(tracker.events):
+        if index > 1 and isinstance(event, SessionStarted):
+            return True
+    return False
+
+
+def sqlite_engine(url: sa.engine.URL) -> sa.engine.Engine:
+    """An engine for a SQLite file that keeps its connection open, in WAL mode.
+
+    Rasa's engine opens and closes a connection for every read and write; in WAL mode,
+    closing the last connection checkpoints and deletes the log each time. One open
+    connection per thread avoids both. Commits are synced at checkpoints
+    (``synchronous=NORMAL``): a crash of the server loses nothing, a power cut can lose the
+    last moments of conversation log. Readers never wait for writers.
+    """
+    engine = sa.create_engine(url, poolclass=sa.pool.SingletonThreadPool)
+
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    sa.event.listen(engine, "connect", on_connect)
+    return engine
+
+
+class CachedSQLTrackerStore(SQLTrackerStore):
+    """``SQLTrackerStore`` that lends recently saved trackers from memory."""
+
+    def __init__(self, *args: Any, cache_size: int = DEFAULT_CACHE_SIZE, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.cache_size = max(0, int(cache_size))
+        self._cache: OrderedDict[str, _Entry] = OrderedDict()
+        self._lent: OrderedDict[str, _Entry] = OrderedDict()
+        self.hits = 0
+        self.misses = 0
+        if self.engine.dialect.name == "sqlite" and self.engine.url.database:
+            self.engine.dispose()
+            self.engine = sqlite_engine(self.engine.url)
+            self.sessionmaker = sessionmaker(bind=self.engine)
+
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+        entry = self._cache.pop(sender_id, None)
+        if entry is not None:
+            self.hits += 1
+        else:
+            self.misses += 1
+            tracker = await super().retrieve(sender_id)
+            if tracker is None:
+                return None
+            # Loaded from exactly the stored rows of this session.
+            entry = _Entry(tracker, len(tracker.events))
+        self._lent[sender_id] = entry
+        while len(self._lent) > max(self.cache_size, 100):  # read but never saved
+            self._lent.popitem(last=False)
+        return entry.tracker
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        sender_id = tracker.sender_id
+        entry = self._lent.pop(sender_id, None)
+        if entry is None or entry.tracker is not tracker:
+            # Not lent by us (a new conversation, the HTTP API, a second reader):
+            # Rasa's own save, which counts what is stored.
+            self._cache.pop(sender_id, None)
+            await super().save(tracker)
+        else:
+            await self.stream_events(tracker)
+            events = list(tracker.events)[entry.stored :]
+            if events:
+                with self.session_scope() as session:
+                    self._add_events(session, sender_id, events)
+                    session.commit()
+        self._keep(tracker)
+
+    def _add_events(self, session: Any, sender_id: str, events: list[Event]) -> None:
+        """The rows Rasa's ``SQLTrackerStore.save`` writes, for the given events, in one go."""
+        rows = []
+        for event in events:
+            data = event.as_dict()
+            rows.append(
+                {
+                    "sender_id": sender_id,
+                    "type_name": event.type_name,
+                    "timestamp": data.get("timestamp"),
+                    "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+                    "action_name": data.get("name"),
+                    "data": json.dumps(data),
+                }
+            )
+        session.execute(sa.insert(self.SQLEvent.__table__), rows)
+
+    def _keep(self, tracker: DialogueStateTracker) -> None:
+        if self.cache_size == 0 or session_restarted(tracker):
+            return
+        self._cache[tracker.sender_id] = _Entry(tracker, len(tracker.events))
+        self._cache.move_to_end(tracker.sender_id)
+        while len(self._cache) > self.cache_size:
+            self._cache.popitem(last=False)
+
+    def forget(self, sender_id: str) -> int:
+        """Deletes every stored event of one conversation and drops it from memory."""
+        self._cache.pop(sender_id, None)
+        self._lent.pop(sender_id, None)
+        with self.session_scope() as session:
+            removed = (
+                session.query(self.SQLEvent)
+                .filter(self.SQLEvent.sender_id == sender_id)
+                .delete(synchronize_session=False)
+            )
+            session.commit()
+        return int(removed)
+

@@ -1,0 +1,189 @@
+"""The cached SQL tracker store: same trackers as Rasa's, every event written, less reading."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import (
+    ActionExecuted,
+    BotUttered,
+    SessionStarted,
+    SlotSet,
+    UserUttered,
+)
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot import ROOT
+from bot.reminders.testing import POSTGRES_SKIP_REASON, postgres_base_url, postgres_schema
+from bot.settings import tracker_store_config
+from bot.tracker_store import CachedSQLTrackerStore, session_restarted
+
+DOMAIN = Domain.load(str(ROOT / "domain.yml"))
+
+
+def run(coro: Any) -> Any:
+    return asyncio.run(coro)
+
+
+def store_kwargs(url: str) -> dict[str, Any]:
+    config = tracker_store_config(url)
+    assert config.pop("type") == "bot.tracker_store.CachedSQLTrackerStore"
+    return config
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def tracker_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty tracker database: SQLite, and PostgreSQL when CALCINOSI_TEST_POSTGRES_URL is set."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'tracker.db'}"
+        return
+    base = postgres_base_url()
+    if not base:
+        pytest.skip(POSTGRES_SKIP_REASON)
+    with postgres_schema(base) as url:
+        yield url
+
+
+def cached(url: str, **overrides: Any) -> CachedSQLTrackerStore:
+    return CachedSQLTrackerStore(domain=DOMAIN, **{**store_kwargs(url), **overrides})
+
+
+def plain(url: str) -> SQLTrackerStore:
+    """Rasa's own store on the same database: what another process would read."""
+    kwargs = store_kwargs(url)
+    kwargs.pop("cache_size")
+    return SQLTrackerStore(domain=DOMAIN, **kwargs)
+
+
+def one_turn(text: str, topic: str) -> list[Any]:
+    return [
+        UserUttered(text, {"name": "cosa_e", "confidence": 0.9}),
+        ActionExecuted("action_rispondi"),
+        BotUttered(f"risposta a {text}", {"custom": {"topic": topic}}),
+        SlotSet("ultimo_argomento", topic),
+        ActionExecuted("action_listen"),
+    ]
+
+
+async def handle(store: CachedSQLTrackerStore, sender: str, text: str, topic: str) -> DialogueStateTracker:
+    """What Rasa's processor does with one message: get or create, add events, save."""
+    tracker = await store.get_or_create_tracker(sender)
+    for event in one_turn(text, topic):
+        tracker.update(event)
+    await store.save(tracker)
+    return tracker
+
+
+def stored_dicts(store: SQLTrackerStore, sender: str) -> list[dict[str, Any]]:
+    tracker = run(store.retrieve(sender))
+    return [event.as_dict() for event in tracker.events] if tracker else []
+
+
+def test_every_event_reaches_the_database_and_reads_back_like_rasas_store(tracker_url: str) -> None:
+    store, sender = cached(tracker_url), f"s-{uuid.uuid4().hex}"
+    in_memory = None
+    for i in range(5):
+        in_memory = run(handle(store, sender, f"domanda {i}", f"argomento.{i}"))
+    assert in_memory is not None
+    from_db = stored_dicts(plain(tracker_url), sender)
+    assert from_db == [event.as_dict() for event in in_memory.events]
+    assert len(from_db) == 1 + 5 * 5  # the initial action_listen, then five turns
+    assert run(plain(tracker_url).retrieve(sender)).get_slot("ultimo_argomento") == "argomento.4"
+
+
+def test_the_next_message_is_served_from_memory_and_only_new_events_are_written(
+    tracker_url: str,
+) -> None:
+    store, sender = cached(tracker_url), f"s-{uuid.uuid4().hex}"
+    first = run(handle(store, sender, "prima", "a"))
+    misses = store.misses
+    second = run(handle(store, sender, "seconda", "b"))
+    assert second is first
+    assert store.misses == misses and store.hits >= 1
+    # No event was written twice.
+    texts = [e.get("text") for e in stored_dicts(plain(tracker_url), sender) if e["event"] == "user"]
+    assert texts == ["prima", "seconda"]
+
+
+def test_a_tracker_lent_but_never_saved_is_not_reused(tracker_url: str) -> None:
+    """An error half-way through a message: the half-done tracker must not come back."""
+    store, sender = cached(tracker_url), f"s-{uuid.uuid4().hex}"
+    run(handle(store, sender, "salvata", "a"))
+    broken = run(store.retrieve(sender))
+    broken.update(UserUttered("mai salvata", {"name": "cosa_e", "confidence": 0.9}))
+    again = run(store.retrieve(sender))
+    assert again is not broken
+    assert "mai salvata" not in [getattr(e, "text", None) for e in again.events]
+    run(handle(store, sender, "dopo", "b"))
+    texts = [e.get("text") for e in stored_dicts(plain(tracker_url), sender) if e["event"] == "user"]
+    assert texts == ["salvata", "dopo"]
+
+
+def test_a_tracker_saved_by_someone_else_is_counted_in_the_database(tracker_url: str) -> None:
+    store, sender = cached(tracker_url), f"s-{uuid.uuid4().hex}"
+    run(handle(store, sender, "uno", "a"))
+    outsider = run(plain(tracker_url).retrieve(sender))  # not lent by the cached store
+    outsider.update(UserUttered("due", {"name": "cosa_e", "confidence": 0.9}))
+    run(store.save(outsider))
+    run(handle(store, sender, "tre", "b"))
+    texts = [e.get("text") for e in stored_dicts(plain(tracker_url), sender) if e["event"] == "user"]
+    assert texts == ["uno", "due", "tre"]
+
+
+def test_a_new_session_is_read_from_the_database_again(tracker_url: str) -> None:
+    store, sender = cached(tracker_url), f"s-{uuid.uuid4().hex}"
+    tracker = run(handle(store, sender, "vecchia sessione", "a"))
+    tracker = run(store.retrieve(sender))
+    assert not session_restarted(tracker)
+    tracker.update(ActionExecuted("action_session_start"))
+    tracker.update(SessionStarted())
+    tracker.update(ActionExecuted("action_listen"))
+    assert session_restarted(tracker)
+    run(store.save(tracker))
+    fresh = run(store.retrieve(sender))
+    assert fresh is not tracker
+    assert "vecchia sessione" not in [getattr(e, "text", None) for e in fresh.events]
+    assert fresh.events == run(plain(tracker_url).retrieve(sender)).events
+
+
+def test_forget_removes_the_conversation_from_database_and_memory(tracker_url: str) -> None:
+    store, sender, other = cached(tracker_url), f"s-{uuid.uuid4().hex}", f"s-{uuid.uuid4().hex}"
+    run(handle(store, sender, "da cancellare", "a"))
+    run(handle(store, other, "da tenere", "a"))
+    assert store.forget(sender) == 6
+    assert run(store.retrieve(sender)) is None
+    assert run(plain(tracker_url).retrieve(sender)) is None
+    assert stored_dicts(plain(tracker_url), other)
+
+
+def test_cache_size_zero_always_reads_the_database(tracker_url: str) -> None:
+    store, sender = cached(tracker_url, cache_size=0), f"s-{uuid.uuid4().hex}"
+    first = run(handle(store, sender, "uno", "a"))
+    second = run(handle(store, sender, "due", "b"))
+    assert second is not first and store.hits == 0
+    assert len(stored_dicts(plain(tracker_url), sender)) == 11
+
+
+def test_the_cache_keeps_only_the_most_recent_conversations(tmp_path: Path) -> None:
+    store = cached(f"sqlite:///{tmp_path / 't.db'}", cache_size=2)
+    senders = [f"s-{i}" for i in range(3)]
+    for sender in senders:
+        run(handle(store, sender, "ciao", "a"))
+    hits = store.hits
+    run(store.retrieve(senders[0]))  # the oldest was pushed out
+    assert store.hits == hits
+    run(store.retrieve(senders[2]))
+    assert store.hits == hits + 1
+
+
+def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
+    store = cached(f"sqlite:///{tmp_path / 't.db'}")
+    with store.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
