@@ -69,6 +69,7 @@ def tracker_store_config(url: str) -> dict[str, object]:
         "dialect": dialect,
         "db": parsed.database or "",
         "cache_size": int(_env("CALCINOSI_TRACKER_CACHE", "1000")),
+        "max_events": int(_env("CALCINOSI_TRACKER_MAX_EVENTS", "120")),
     }
     if dialect != "sqlite":
         for key, value in (

@@ -18,6 +18,14 @@ Rules that keep it exact:
   next message reads the database.
 - A tracker whose session restarted in memory is not kept: the next read loads the new
   session from the database, as Rasa would.
+- A long conversation is kept *short in memory*: past ``max_events`` events, the cached
+  tracker keeps only its last few user turns, starting from the current slot values
+  (:func:`recent_part`). Rasa's other per-message costs (the rule policy's states, the
+  tracker sent to the action server) grow with the events in memory, so this makes the
+  cost of a message independent of the length of the conversation. Safe here because
+  every rule looks at one user turn and no slot influences the dialogue
+  (``tests/unit/test_project_files.py`` checks both); the database keeps everything,
+  and Rasa's HTTP API still reads the whole conversation from it.
 - One Rasa instance per database (the cache does not see writes of other instances); set
   ``cache_size: 0`` in endpoints.yml to turn the cache off when running several.
 - SQLite keeps one open connection, in WAL mode (see :func:`sqlite_engine`).
@@ -33,7 +41,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.events import Event, SessionStarted
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.events import ActionExecuted, Event, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy.orm import sessionmaker
@@ -41,6 +50,8 @@ from sqlalchemy.orm import sessionmaker
 logger = logging.getLogger(__name__)
 
 DEFAULT_CACHE_SIZE = 1000
+DEFAULT_MAX_EVENTS = 120  # events of one conversation kept in memory before trimming
+KEEP_TURNS = 5  # user turns kept when trimming
 
 
 @dataclass
@@ -55,6 +66,36 @@ def session_restarted(tracker: DialogueStateTracker) -> bool:
         if index > 1 and isinstance(event, SessionStarted):
             return True
     return False
+
+
+def recent_part(
+    tracker: DialogueStateTracker, keep_turns: int = KEEP_TURNS
+) -> DialogueStateTracker:
+    """A new tracker with the last ``keep_turns`` user turns of ``tracker``.
+
+    It starts with the *current* value of every slot that differs from its initial value,
+    so after replaying the kept turns every slot has the value it has in ``tracker``.
+    """
+    events = list(tracker.events)
+    starts = [i for i, event in enumerate(events) if isinstance(event, UserUttered)]
+    if len(starts) <= keep_turns:
+        return tracker
+    start = starts[-keep_turns]
+    before = events[start - 1]
+    if isinstance(before, ActionExecuted) and before.action_name == ACTION_LISTEN_NAME:
+        start -= 1
+    stamp = events[start].timestamp
+    slots = [
+        SlotSet(slot.name, slot.value, timestamp=stamp)
+        for slot in tracker.slots.values()
+        if slot.value != slot.initial_value
+    ]
+    trimmed = DialogueStateTracker.from_events(
+        tracker.sender_id, slots + events[start:], slots=tracker.slots.values()
+    )
+    trimmed.model_id = tracker.model_id
+    trimmed.assistant_id = tracker.assistant_id
+    return trimmed
 
 
 def sqlite_engine(url: sa.engine.URL) -> sa.engine.Engine:
@@ -81,9 +122,16 @@ def sqlite_engine(url: sa.engine.URL) -> sa.engine.Engine:
 class CachedSQLTrackerStore(SQLTrackerStore):
     """``SQLTrackerStore`` that lends recently saved trackers from memory."""
 
-    def __init__(self, *args: Any, cache_size: int = DEFAULT_CACHE_SIZE, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        cache_size: int = DEFAULT_CACHE_SIZE,
+        max_events: int = DEFAULT_MAX_EVENTS,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.cache_size = max(0, int(cache_size))
+        self.max_events = max(20, int(max_events))
         self._cache: OrderedDict[str, _Entry] = OrderedDict()
         self._lent: OrderedDict[str, _Entry] = OrderedDict()
         self.hits = 0
@@ -146,6 +194,8 @@ class CachedSQLTrackerStore(SQLTrackerStore):
     def _keep(self, tracker: DialogueStateTracker) -> None:
         if self.cache_size == 0 or session_restarted(tracker):
             return
+        if len(tracker.events) > self.max_events:
+            tracker = recent_part(tracker)
         self._cache[tracker.sender_id] = _Entry(tracker, len(tracker.events))
         self._cache.move_to_end(tracker.sender_id)
         while len(self._cache) > self.cache_size:

@@ -60,3 +60,21 @@ def test_training_data_never_contains_evaluation_messages() -> None:
                 if line.strip().startswith("- "):
                     training.add(line.strip()[2:].strip().lower())
     assert not evaluation & training
+
+
+def test_dialogue_depends_on_one_user_turn_and_no_slot() -> None:
+    """What lets the tracker cache keep only the last turns of a long conversation in memory
+    (bot/tracker_store.py): the only policy is RulePolicy, every rule has one user turn and
+    no slot influences the dialogue."""
+    policies = [p["name"] for p in _yaml(ROOT / "config.yml")["policies"]]
+    assert policies == ["RulePolicy"]
+    rule_files = sorted((ROOT / "data").rglob("*.yml"))
+    for path in rule_files:
+        data = _yaml(path) or {}
+        assert not data.get("stories"), f"{path}: stories would need longer histories"
+        for rule in data.get("rules") or []:
+            user_steps = [s for s in rule["steps"] if "intent" in s or "or" in s or "user" in s]
+            assert len(user_steps) == 1, rule.get("rule")
+            assert "condition" not in rule and not rule.get("conversation_start"), rule.get("rule")
+    slots = _yaml(ROOT / "domain.yml")["slots"]
+    assert all(slot.get("influence_conversation") is False for slot in slots.values())

@@ -23,7 +23,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from bot import ROOT
 from bot.reminders.testing import POSTGRES_SKIP_REASON, postgres_base_url, postgres_schema
 from bot.settings import tracker_store_config
-from bot.tracker_store import CachedSQLTrackerStore, session_restarted
+from bot.tracker_store import CachedSQLTrackerStore, recent_part, session_restarted
 
 DOMAIN = Domain.load(str(ROOT / "domain.yml"))
 
@@ -187,3 +187,44 @@ def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
     store = cached(f"sqlite:///{tmp_path / 't.db'}")
     with store.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+
+
+def user_texts(tracker: DialogueStateTracker) -> list[str]:
+    return [e.text for e in tracker.events if isinstance(e, UserUttered)]
+
+
+def test_recent_part_keeps_the_last_turns_and_every_slot_value() -> None:
+    tracker = DialogueStateTracker.from_events("s", [ActionExecuted("action_listen")], slots=DOMAIN.slots)
+    tracker.update(SlotSet("benvenuto_inviato", True))  # set once, long before the kept turns
+    for i in range(12):
+        for event in one_turn(f"domanda {i}", f"argomento.{i}"):
+            tracker.update(event)
+    tracker.update(SlotSet("in_attesa", "consenso"))
+    short = recent_part(tracker, keep_turns=3)
+    assert user_texts(short) == ["domanda 9", "domanda 10", "domanda 11"]
+    assert short.current_slot_values() == tracker.current_slot_values()
+    assert short.current_slot_values()["benvenuto_inviato"] is True
+    assert short.latest_message.text == tracker.latest_message.text
+    assert short.get_latest_input_channel() == tracker.get_latest_input_channel()
+    assert short.latest_action_name == tracker.latest_action_name
+    assert len(short.events) < len(tracker.events) / 2
+    # Short conversations are left as they are.
+    assert recent_part(short, keep_turns=3) is short
+
+
+def test_a_long_conversation_is_short_in_memory_and_whole_in_the_database(tracker_url: str) -> None:
+    store, sender = cached(tracker_url, max_events=20), f"s-{uuid.uuid4().hex}"
+    in_memory = None
+    for i in range(30):
+        in_memory = run(handle(store, sender, f"domanda {i}", f"argomento.{i}"))
+        if i == 0:
+            in_memory = run(store.retrieve(sender))
+            in_memory.update(SlotSet("benvenuto_inviato", True))
+            run(store.save(in_memory))
+    cached_tracker = run(store.retrieve(sender))
+    assert len(cached_tracker.events) <= 20 + 5 * 2
+    from_db = run(plain(tracker_url).retrieve(sender))
+    assert user_texts(from_db) == [f"domanda {i}" for i in range(30)]  # each written once
+    assert len(from_db.events) == 1 + 30 * 5 + 1
+    assert cached_tracker.current_slot_values() == from_db.current_slot_values()
+    assert cached_tracker.latest_message.text == "domanda 29"
