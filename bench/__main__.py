@@ -1,6 +1,7 @@
 """``make bench``: starts the bot the way ``make run`` does and measures it.
 
-Cold start to first answer, training time, sequential latency (p50/p95/p99), throughput
+Cold start to first answer, training time, sequential latency (p50/p95/p99; conversations
+of 10 messages, and one conversation of all of them), throughput
 and errors at 1, 8 and 32 concurrent conversations, peak RSS of every process, and
 content-reload latency. Each figure is the median of several runs. Prints a table and
 writes JSON to bench/results/.
@@ -143,11 +144,12 @@ class Stack:
         self.log.close()
 
 
-def sequential(port: int, count: int) -> dict[str, float]:
+def sequential(port: int, count: int, per_conversation: int = 10) -> dict[str, float]:
+    """One message after the other; a new conversation every ``per_conversation`` messages."""
     client, latencies, errors = Client(port), [], 0
     sender = f"bench-{uuid.uuid4().hex}"
     for i in range(count):
-        if i % 10 == 0:
+        if i % per_conversation == 0:
             sender = f"bench-{uuid.uuid4().hex}"
         start = time.perf_counter()
         status, _ = client.send(sender, QUESTIONS[i % len(QUESTIONS)])
@@ -232,13 +234,14 @@ def main() -> int:
     results: dict[str, Any] = {"date": dt.datetime.now().isoformat(timespec="seconds"), "runs": args.runs}
     if not args.skip_training:
         results["training_s"] = statistics.median(train_time() for _ in range(max(1, args.runs // 2)))
-    cold, seq, conc, memory, reload_ms = [], [], {1: [], 8: [], 32: []}, [], []
+    cold, seq, seq_one, conc, memory, reload_ms = [], [], [], {1: [], 8: [], 32: []}, [], []
     for _ in range(args.runs):
         with tempfile.TemporaryDirectory() as tmp:
             stack = Stack(Path(tmp))
             try:
                 cold.append(stack.wait_first_answer())
                 seq.append(sequential(stack.rasa_port, args.messages))
+                seq_one.append(sequential(stack.rasa_port, args.messages, per_conversation=args.messages))
                 for users in conc:
                     conc[users].append(concurrent(stack.rasa_port, users, args.seconds))
                 reload_ms.append(content_reload(stack))
@@ -247,6 +250,7 @@ def main() -> int:
                 stack.stop()
     results["cold_start_to_first_answer_s"] = statistics.median(cold)
     results["sequential"] = median_of(seq)
+    results["sequential_one_conversation"] = median_of(seq_one)
     results["concurrent"] = {str(users): median_of(runs) for users, runs in conc.items()}
     results["content_reload_ms"] = statistics.median(reload_ms)
     results["peak_rss_mb"] = {
@@ -257,6 +261,8 @@ def main() -> int:
     rows.append(("cold start to first answer (s)", results["cold_start_to_first_answer_s"]))
     for key in ("p50_ms", "p95_ms", "p99_ms", "errors"):
         rows.append((f"sequential {key}", results["sequential"][key]))
+    for key in ("p50_ms", "p95_ms", "p99_ms"):
+        rows.append((f"sequential, one conversation {key}", results["sequential_one_conversation"][key]))
     for users, values in results["concurrent"].items():
         rows.append((f"{users} conversations msg/s", values["msg_per_s"]))
         rows.append((f"{users} conversations p95 ms", values["p95_ms"]))

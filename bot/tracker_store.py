@@ -205,12 +205,16 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         """Deletes every stored event of one conversation and drops it from memory."""
         self._cache.pop(sender_id, None)
         self._lent.pop(sender_id, None)
-        with self.session_scope() as session:
-            removed = (
-                session.query(self.SQLEvent)
-                .filter(self.SQLEvent.sender_id == sender_id)
-                .delete(synchronize_session=False)
-            )
-            session.commit()
-        return int(removed)
+        return delete_events(self, sender_id)
 
+
+def delete_events(store: SQLTrackerStore, sender_id: str) -> int:
+    """Deletes every stored event of one conversation from a SQL tracker store."""
+    with store.session_scope() as session:
+        removed = (
+            session.query(store.SQLEvent)
+            .filter(store.SQLEvent.sender_id == sender_id)
+            .delete(synchronize_session=False)
+        )
+        session.commit()
+    return int(removed)

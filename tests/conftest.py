@@ -48,6 +48,8 @@ class BotServer:
     tracker_db: Path
     reminders_db: Path
     log_path: Path
+    actions_port: int
+    api_token: str
 
     @property
     def rasa_port(self) -> int:
@@ -113,12 +115,14 @@ def start_stack(work: Path, extra_env: dict[str, str] | None = None) -> tuple[Bo
     content_dir = work / "content"
     shutil.copytree(ROOT / "content" / "it", content_dir)
     rasa_port, actions_port, web_port = free_port(), free_port(), free_port()
+    api_token = uuid.uuid4().hex
     tracker_db, reminders_db = work / "tracker.db", work / "calcinosi.db"
     env = dict(os.environ)
     env.update(
         {
             "CALCINOSI_RASA_PORT": str(rasa_port),
             "CALCINOSI_ACTIONS_PORT": str(actions_port),
+            "CALCINOSI_API_TOKEN": api_token,
             "CALCINOSI_WEB_PORT": str(web_port),
             "CALCINOSI_TRACKER_URL": f"sqlite:///{tracker_db}",
             "CALCINOSI_DB_URL": f"sqlite:///{reminders_db}",
@@ -145,6 +149,8 @@ def start_stack(work: Path, extra_env: dict[str, str] | None = None) -> tuple[Bo
         tracker_db=tracker_db,
         reminders_db=reminders_db,
         log_path=log_path,
+        actions_port=actions_port,
+        api_token=api_token,
     )
     deadline = time.monotonic() + 300
     while b">> Chat:" not in log_path.read_bytes():

@@ -95,13 +95,9 @@ def forget_conversation(tracker_store: Any, sender_id: str) -> int:
     if hasattr(store, "forget"):
         removed = store.forget(sender_id)
     elif hasattr(store, "SQLEvent") and hasattr(store, "session_scope"):
-        with store.session_scope() as session:
-            removed = (
-                session.query(store.SQLEvent)
-                .filter(store.SQLEvent.sender_id == sender_id)
-                .delete(synchronize_session=False)
-            )
-            session.commit()
+        from bot.tracker_store import delete_events
+
+        removed = delete_events(store, sender_id)
     elif isinstance(getattr(store, "store", None), dict):
         removed = 1 if store.store.pop(sender_id, None) is not None else 0
     else:

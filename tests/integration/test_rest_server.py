@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import time
+import urllib.error
 import uuid
 
 import pytest
 
+from bench.load import ODD_TEXTS, bad_bodies
+from bot.runner import MAX_REQUEST_BYTES
 from tests.conftest import topics
 
 pytestmark = pytest.mark.server
@@ -65,21 +68,8 @@ def test_button_payload_selects_the_topic(bot_server) -> None:
 
 @pytest.mark.parametrize(
     ("body", "status"),
-    [
-        (b"", 400),
-        (b"{not json", 400),
-        (b"[1, 2, 3]", 400),
-        (b'"solo una stringa"', 400),
-        (b'{"sender": "x"}', 400),
-        (b'{"message": "ciao"}', 400),
-        (b'{"sender": "x", "message": null}', 400),
-        (b'{"sender": "x", "message": 42}', 400),
-        (b'{"sender": "x", "message": "   "}', 400),
-        (b'{"sender": "x", "message": "\\u0000\\u0007"}', 400),
-        (b'{"sender": "x", "message": "ciao \xff\xfe"}', 400),
-        (json.dumps({"sender": "x" * 5000, "message": "ciao"}).encode(), 400),
-        (json.dumps({"sender": "x", "message": "a" * 100_000}).encode(), 413),
-    ],
+    [(body, status) for _, body, status in bad_bodies("x") if len(body) <= MAX_REQUEST_BYTES],
+    ids=[name for name, body, _ in bad_bodies("x") if len(body) <= MAX_REQUEST_BYTES],
 )
 def test_bad_input_gets_a_polite_4xx(bot_server, body: bytes, status: int) -> None:
     got, payload = bot_server.send_raw(body)
@@ -87,17 +77,17 @@ def test_bad_input_gets_a_polite_4xx(bot_server, body: bytes, status: int) -> No
     assert isinstance(payload, dict) and payload["errore"]
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "😀😀😀",
-        "<script>alert('x')</script>",
-        "'; DROP TABLE events; --",
-        "What is tumoral calcinosis?",
-        "Wie ist das Wetter heute?",
-        "ciao\u0007 come va\u0001",
-    ],
-)
+def test_a_body_over_1_mb_is_refused_before_it_is_read(bot_server) -> None:
+    body = json.dumps({"sender": "x", "message": "b" * 5_000_000}).encode()
+    try:
+        status, _ = bot_server.send_raw(body)
+        assert status == 413
+    except (ConnectionError, urllib.error.URLError):
+        pass  # Sanic answered 413 and closed the connection while the body was still coming
+    assert bot_server.send("ciao")
+
+
+@pytest.mark.parametrize("text", ODD_TEXTS)
 def test_odd_but_valid_messages_get_a_polite_answer(bot_server, text: str) -> None:
     replies = bot_server.send(text)
     assert replies and all(r.get("text") for r in replies)
