@@ -11,6 +11,7 @@ Differences from ``rasa.core.channels.telegram``:
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from collections.abc import Awaitable, Callable
@@ -66,6 +67,11 @@ class _Recorder(OutputChannel):
         await self.inner.send_response(recipient_id, message)
 
 
+def _object(value: Any) -> dict[str, Any]:
+    """The value if it is a JSON object, else an empty one (updates come from outside)."""
+    return value if isinstance(value, dict) else {}
+
+
 class TelegramInput(RasaTelegramInput):
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
@@ -105,12 +111,17 @@ class TelegramInput(RasaTelegramInput):
 
         @webhook.route("/webhook", methods=["POST"])
         async def message(request: Request) -> HTTPResponse:
-            update = request.json if isinstance(request.json, dict) else {}
-            callback = update.get("callback_query") or {}
-            msg = callback.get("message") or update.get("message") or update.get("edited_message") or {}
+            try:
+                update = _object(json.loads(request.body or b"null"))
+            except (ValueError, UnicodeDecodeError):
+                return response.json({"errore": "La richiesta non è un JSON valido."}, status=400)
+            callback = _object(update.get("callback_query"))
+            msg = _object(
+                callback.get("message") or update.get("message") or update.get("edited_message")
+            )
             text = callback.get("data") or msg.get("text")
-            chat_id = (msg.get("chat") or {}).get("id")
-            if not isinstance(text, str) or chat_id is None:
+            chat_id = _object(msg.get("chat")).get("id")
+            if not isinstance(text, str) or type(chat_id) is not int:  # Telegram ids are integers
                 return response.text("success")  # stickers, photos...: nothing to answer
             text = CONTROL_CHARS.sub("", text).strip()[:MAX_MESSAGE_CHARS]
             if text in ("/start", "/start@" + str(self.verify)):

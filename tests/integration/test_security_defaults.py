@@ -76,3 +76,10 @@ def test_every_service_listens_on_localhost_only(bot_server) -> None:
         addresses = listening_addresses(port)
         assert addresses, f"{name}: nessun socket in ascolto sulla porta {port}"
         assert addresses <= loopback, f"{name} ascolta su {addresses}"
+
+
+def test_only_our_checked_channels_reach_the_model(bot_server) -> None:
+    """Rasa's own socket.io channel would skip the input checks: it is not served."""
+    assert get(f"{bot_server.rasa_url}/socket.io/?EIO=4&transport=polling")[0] == 404
+    assert get(f"{bot_server.rasa_url}/webhooks/socketio/")[0] == 404
+    assert get(f"{bot_server.rasa_url}/webhooks/rest/")[0] == 200

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+import urllib.error
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -131,3 +132,32 @@ def test_start_command_is_a_greeting_and_stickers_are_ignored(telegram_stack) ->
     before = len(fake.sent())
     post_update(server, sticker)
     assert len(fake.sent()) == before
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        (b"{not json", 400),
+        (b"\xff\xfe", 400),
+        (b"[1, 2]", 200),
+        (b'{"message": "testo invece di un oggetto"}', 200),
+        (b'{"callback_query": "x", "message": {"text": "ciao", "chat": "x"}}', 200),
+        (b'{"message": {"text": "ciao", "chat": {"id": "x' + b"9" * 5000 + b'"}}}', 200),
+        (b'{"message": {"text": ["lista"], "chat": {"id": 7}}}', 200),
+    ],
+)
+def test_malformed_updates_get_no_5xx_and_no_answer(telegram_stack, body: bytes, status: int) -> None:
+    server, fake = telegram_stack
+    before = len(fake.sent())
+    request = urllib.request.Request(
+        f"{server.rasa_url}/webhooks/telegram/webhook", data=body,
+        headers={"Content-Type": "application/json"}, method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            got = response.status
+    except urllib.error.HTTPError as error:
+        got = error.code
+    assert got == status
+    assert len(fake.sent()) == before
+    post_update(server, update("ciao", chat_id=77))  # still answering
