@@ -123,6 +123,7 @@ def write_credentials(settings: Settings, path: Path | None = None) -> Path:
                 "TELEGRAM_WEBHOOK_URL", f"{settings.rasa_url}/webhooks/telegram/webhook"
             ),
             "api_url": _env("TELEGRAM_API_URL", "https://api.telegram.org"),
+            "secret_token": os.environ.get("TELEGRAM_WEBHOOK_SECRET", "").strip() or None,
         }
     path = path or Path(_env("CALCINOSI_CREDENTIALS_PATH", str(VAR_DIR / "credentials.yml")))
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -6,11 +6,16 @@ Differences from ``rasa.core.channels.telegram``:
 - the webhook is registered after the server starts, inside its event loop (Rasa 3.6 calls
   ``asyncio.run`` inside the running loop, which breaks);
 - each bot message is sent whole (text and buttons), ``custom`` stays internal;
-- "/start" is a greeting; "cancella i miei dati" also forgets the conversation.
+- "/start" is a greeting; "cancella i miei dati" also forgets the conversation;
+- the webhook is registered with a ``secret_token`` and updates without it get 403:
+  otherwise anyone who knows the URL could write as any chat id (and, say, delete
+  someone else's reminders).
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import logging
 import os
@@ -34,6 +39,12 @@ from bot.channels.common import (
 
 logger = logging.getLogger(__name__)
 DEFAULT_API_URL = "https://api.telegram.org"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name)
+
+
+def webhook_secret(access_token: str) -> str:
+    """A stable secret for the webhook, derived from the bot token (64 hex characters)."""
+    return hmac.new(access_token.encode(), b"calcinosi-telegram-webhook", hashlib.sha256).hexdigest()
 
 
 class TelegramOutput(RasaTelegramOutput):
@@ -83,12 +94,15 @@ class TelegramInput(RasaTelegramInput):
             credentials.get("webhook_url"),
             debug_mode=False,
             api_url=credentials.get("api_url") or os.environ.get("TELEGRAM_API_URL") or DEFAULT_API_URL,
+            secret_token=credentials.get("secret_token"),
         )
 
     def __init__(self, access_token: str | None, verify: str | None, webhook_url: str | None,
-                 debug_mode: bool = False, api_url: str = DEFAULT_API_URL) -> None:
+                 debug_mode: bool = False, api_url: str = DEFAULT_API_URL,
+                 secret_token: str | None = None) -> None:
         super().__init__(access_token, verify, webhook_url, debug_mode)
         self.api_url = api_url
+        self.secret_token = secret_token or webhook_secret(access_token or "")
 
     def get_output_channel(self) -> TelegramOutput:
         return TelegramOutput(str(self.access_token), self.api_url)
@@ -100,7 +114,10 @@ class TelegramInput(RasaTelegramInput):
         @webhook.listener("after_server_start")
         async def register_webhook(app: Any, _loop: Any) -> None:
             try:
-                await out_channel.set_webhook(url=self.webhook_url)
+                # aiogram 2.15's set_webhook has no secret_token parameter: the raw method.
+                await out_channel.request(
+                    "setWebhook", {"url": self.webhook_url, "secret_token": self.secret_token}
+                )
                 logger.info("webhook Telegram registrato")
             except Exception as error:  # noqa: BLE001 (the chat must start anyway)
                 logger.warning("webhook Telegram non registrato: %s", type(error).__name__)
@@ -111,6 +128,9 @@ class TelegramInput(RasaTelegramInput):
 
         @webhook.route("/webhook", methods=["POST"])
         async def message(request: Request) -> HTTPResponse:
+            given = request.headers.get(SECRET_HEADER, "")
+            if not hmac.compare_digest(given.encode(), self.secret_token.encode()):
+                return response.json({"errore": "Richiesta non autorizzata."}, status=403)
             try:
                 update = _object(json.loads(request.body or b"null"))
             except (ValueError, UnicodeDecodeError):

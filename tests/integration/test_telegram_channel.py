@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from bot.channels.telegram import SECRET_HEADER, webhook_secret
 from tests.conftest import start_stack, stop_stack
 
 pytestmark = pytest.mark.server
@@ -80,11 +81,14 @@ def telegram_stack(tmp_path_factory: pytest.TempPathFactory):
         fake.server.shutdown()
 
 
+SECRET = {SECRET_HEADER: webhook_secret(TOKEN)}
+
+
 def post_update(server, update: dict[str, Any]) -> None:
     request = urllib.request.Request(
         f"{server.rasa_url}/webhooks/telegram/webhook",
         data=json.dumps(update).encode(),
-        headers={"Content-Type": "application/json"},
+        headers={"Content-Type": "application/json", **SECRET},
         method="POST",
     )
     with urllib.request.urlopen(request, timeout=60) as response:
@@ -109,6 +113,7 @@ def test_webhook_is_registered_at_start(telegram_stack) -> None:
         time.sleep(0.1)
     params = next(p for m, p in fake.calls if m == "setWebhook")
     assert "/webhooks/telegram/webhook" in json.dumps(params)
+    assert params["secret_token"] == webhook_secret(TOKEN)
 
 
 def test_question_in_answer_out(telegram_stack) -> None:
@@ -151,7 +156,7 @@ def test_malformed_updates_get_no_5xx_and_no_answer(telegram_stack, body: bytes,
     before = len(fake.sent())
     request = urllib.request.Request(
         f"{server.rasa_url}/webhooks/telegram/webhook", data=body,
-        headers={"Content-Type": "application/json"}, method="POST",
+        headers={"Content-Type": "application/json", **SECRET}, method="POST",
     )
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
@@ -161,3 +166,23 @@ def test_malformed_updates_get_no_5xx_and_no_answer(telegram_stack, body: bytes,
     assert got == status
     assert len(fake.sent()) == before
     post_update(server, update("ciao", chat_id=77))  # still answering
+
+
+@pytest.mark.parametrize("secret", [None, "", "indovinato", webhook_secret("un altro token")])
+def test_updates_without_the_webhook_secret_are_refused(telegram_stack, secret: str | None) -> None:
+    """Otherwise anyone who knows the URL could write as any chat, e.g. delete its data."""
+    server, fake = telegram_stack
+    before, chat_id = len(fake.sent()), 900_000 + len(fake.calls)
+    headers = {"Content-Type": "application/json"}
+    if secret is not None:
+        headers[SECRET_HEADER] = secret
+    request = urllib.request.Request(
+        f"{server.rasa_url}/webhooks/telegram/webhook",
+        data=json.dumps(update("cancella i miei dati", chat_id=chat_id)).encode(),
+        headers=headers, method="POST",
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=30)
+    assert refused.value.code == 403
+    assert len(fake.sent()) == before
+    assert server.stored_event_count(str(chat_id)) == 0
