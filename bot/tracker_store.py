@@ -81,7 +81,7 @@ def recent_part(
     if len(starts) <= keep_turns:
         return tracker
     start = starts[-keep_turns]
-    before = events[start - 1]
+    before = events[start - 1]  # start > 0: an earlier user turn exists
     if isinstance(before, ActionExecuted) and before.action_name == ACTION_LISTEN_NAME:
         start -= 1
     stamp = events[start].timestamp
