@@ -26,7 +26,7 @@ from bot.channels.common import (
     TopicCollector,
     clean_sender,
     clean_text,
-    forget_conversation,
+    forget_after_reply,
 )
 
 logger = logging.getLogger(__name__)
@@ -88,7 +88,7 @@ class RestInput(InputChannel):
                     {"errore": "Il servizio è molto occupato. Riprova tra poco."}, status=503
                 )
             if collector.asked_to_forget():
-                forget_conversation(request.app.ctx.agent.tracker_store, sender)
+                await forget_after_reply(request.app.ctx.agent, sender)
             return response.json(collector.messages)
 
         return webhook

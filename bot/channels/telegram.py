@@ -34,7 +34,7 @@ from bot.channels.common import (
     CONTROL_CHARS,
     DELETION_TOPIC,
     MAX_MESSAGE_CHARS,
-    forget_conversation,
+    forget_after_reply,
 )
 
 logger = logging.getLogger(__name__)
@@ -153,7 +153,7 @@ class TelegramInput(RasaTelegramInput):
                 UserMessage(text, recorder, str(chat_id), input_channel=self.name())
             )
             if DELETION_TOPIC in recorder.topics:
-                forget_conversation(request.app.ctx.agent.tracker_store, str(chat_id))
+                await forget_after_reply(request.app.ctx.agent, str(chat_id))
             return response.text("success")
 
         return webhook
