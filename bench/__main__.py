@@ -2,8 +2,8 @@
 
 Cold start to first answer, training time, sequential latency (p50/p95/p99; conversations
 of 10 messages, and one conversation of all of them), throughput
-and errors at 1, 8 and 32 concurrent conversations, peak RSS of every process, and
-content-reload latency. Each figure is the median of several runs. Prints a table and
+and errors at 1, 8 and 32 concurrent conversations, bursts of messages sent at once in one
+conversation, peak RSS of every process, and content-reload latency. Each figure is the median of several runs. Prints a table and
 writes JSON to bench/results/.
 """
 
@@ -195,6 +195,23 @@ def concurrent(port: int, users: int, seconds: float) -> dict[str, float]:
     }
 
 
+def burst(port: int, size: int) -> float:
+    """Seconds until ``size`` messages sent at once in one conversation are all answered."""
+    sender = f"bench-{uuid.uuid4().hex}"
+    Client(port).send(sender, "ciao")
+    clients = [Client(port) for _ in range(size)]
+    threads = [
+        threading.Thread(target=c.send, args=(sender, f"{QUESTIONS[i % len(QUESTIONS)]} ({i})"))
+        for i, c in enumerate(clients)
+    ]
+    start = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - start
+
+
 def content_reload(stack: Stack) -> float:
     """Milliseconds from saving a content file to an answer that shows the edit."""
     path = stack.content / "condizione.cos_e.md"
@@ -235,6 +252,7 @@ def main() -> int:
     if not args.skip_training:
         results["training_s"] = statistics.median(train_time() for _ in range(max(1, args.runs // 2)))
     cold, seq, seq_one, conc, memory, reload_ms = [], [], [], {1: [], 8: [], 32: []}, [], []
+    bursts: dict[int, list[float]] = {4: [], 16: []}
     for _ in range(args.runs):
         with tempfile.TemporaryDirectory() as tmp:
             stack = Stack(Path(tmp))
@@ -244,6 +262,8 @@ def main() -> int:
                 seq_one.append(sequential(stack.rasa_port, args.messages, per_conversation=args.messages))
                 for users in conc:
                     conc[users].append(concurrent(stack.rasa_port, users, args.seconds))
+                for size in bursts:
+                    bursts[size].append(burst(stack.rasa_port, size))
                 reload_ms.append(content_reload(stack))
                 memory.append(stack.memory())
             finally:
@@ -252,6 +272,7 @@ def main() -> int:
     results["sequential"] = median_of(seq)
     results["sequential_one_conversation"] = median_of(seq_one)
     results["concurrent"] = {str(users): median_of(runs) for users, runs in conc.items()}
+    results["burst_one_conversation_s"] = {str(n): statistics.median(v) for n, v in bursts.items()}
     results["content_reload_ms"] = statistics.median(reload_ms)
     results["peak_rss_mb"] = {
         name: statistics.median(m.get(name, 0.0) for m in memory) for name in memory[0]
@@ -267,6 +288,8 @@ def main() -> int:
         rows.append((f"{users} conversations msg/s", values["msg_per_s"]))
         rows.append((f"{users} conversations p95 ms", values["p95_ms"]))
         rows.append((f"{users} conversations errors", values["errors"]))
+    for size, seconds in results["burst_one_conversation_s"].items():
+        rows.append((f"{size} at once in one conversation, all answered (s)", seconds))
     rows.append(("content reload (ms)", results["content_reload_ms"]))
     for name, mb in results["peak_rss_mb"].items():
         rows.append((f"peak RSS MB: {name}", mb))

@@ -93,6 +93,7 @@ def write_endpoints(settings: Settings, path: Path | None = None) -> Path:
     endpoints = {
         "action_endpoint": {"url": settings.actions_url},
         "tracker_store": tracker_store_config(settings.tracker_url),
+        "lock_store": {"type": "bot.lock_store.PromptInMemoryLockStore"},
     }
     path.write_text(yaml.safe_dump(endpoints, sort_keys=False), encoding="utf-8")
     return path
