@@ -1,10 +1,10 @@
 """``make bench``: starts the bot the way ``make run`` does and measures it.
 
 Cold start to first answer, training time, sequential latency (p50/p95/p99; conversations
-of 10 messages, and one conversation of all of them), throughput
-and errors at 1, 8 and 32 concurrent conversations, bursts of messages sent at once in one
-conversation, peak RSS of every process, and content-reload latency. Each figure is the median of several runs. Prints a table and
-writes JSON to bench/results/.
+of 10 messages, and one conversation of all of them), throughput and errors at 1, 8 and 32
+concurrent conversations, bursts of messages sent at once in one conversation, peak RSS of
+every process, and content-reload latency. Each figure is the median of several runs.
+Prints a table and writes JSON to bench/results/.
 """
 
 from __future__ import annotations

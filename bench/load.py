@@ -145,6 +145,7 @@ def conversation(port: int, deadline: float, report: Report, index: int) -> None
 
 
 def stored_user_texts(tracker_db: Path, sender: str) -> list[str]:
+    """Texts of the user messages a SQLite tracker store holds for one conversation, in order."""
     with sqlite3.connect(tracker_db) as db:
         rows = db.execute(
             "SELECT data FROM events WHERE sender_id = ? AND type_name = 'user' ORDER BY id", (sender,)

@@ -68,9 +68,11 @@ def tracker_store_config(url: str) -> dict[str, object]:
         "type": "bot.tracker_store.CachedSQLTrackerStore",
         "dialect": dialect,
         "db": parsed.database or "",
-        "cache_size": int(_env("CALCINOSI_TRACKER_CACHE", "1000")),
-        "max_events": int(_env("CALCINOSI_TRACKER_MAX_EVENTS", "120")),
     }
+    # Unset: the store's own defaults (bot/tracker_store.py).
+    for key, name in (("cache_size", "CALCINOSI_TRACKER_CACHE"), ("max_events", "CALCINOSI_TRACKER_MAX_EVENTS")):
+        if os.environ.get(name, "").strip():
+            config[key] = int(os.environ[name])
     if dialect != "sqlite":
         for key, value in (
             ("host", parsed.host),

@@ -74,11 +74,9 @@ class BotServer:
 
     def stored_user_texts(self, sender: str) -> list[str]:
         """Texts of the user messages the tracker store holds for one conversation."""
-        with sqlite3.connect(self.tracker_db) as db:
-            rows = db.execute(
-                "SELECT data FROM events WHERE sender_id = ? AND type_name = 'user'", (sender,)
-            ).fetchall()
-        return [json.loads(row[0])["text"] for row in rows]
+        from bench.load import stored_user_texts
+
+        return stored_user_texts(self.tracker_db, sender)
 
     def stored_event_count(self, sender: str) -> int:
         with sqlite3.connect(self.tracker_db) as db:

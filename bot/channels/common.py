@@ -110,5 +110,5 @@ def forget_conversation(tracker_store: Any, sender_id: str) -> int:
 async def forget_after_reply(agent: Any, sender_id: str) -> int:
     """:func:`forget_conversation` under the conversation's lock, so that a message of the
     same conversation still being answered cannot write the conversation back afterwards."""
-    async with agent.lock_store.lock(sender_id, wait_time_in_seconds=0.05):
+    async with agent.lock_store.lock(sender_id):
         return forget_conversation(agent.tracker_store, sender_id)

@@ -23,7 +23,13 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from bot import ROOT
 from bot.reminders.testing import POSTGRES_SKIP_REASON, postgres_base_url, postgres_schema
 from bot.settings import tracker_store_config
-from bot.tracker_store import CachedSQLTrackerStore, recent_part, session_restarted
+from bot.tracker_store import (
+    DEFAULT_CACHE_SIZE,
+    DEFAULT_MAX_EVENTS,
+    CachedSQLTrackerStore,
+    recent_part,
+    session_restarted,
+)
 
 DOMAIN = Domain.load(str(ROOT / "domain.yml"))
 
@@ -58,7 +64,8 @@ def cached(url: str, **overrides: Any) -> CachedSQLTrackerStore:
 def plain(url: str) -> SQLTrackerStore:
     """Rasa's own store on the same database: what another process would read."""
     kwargs = store_kwargs(url)
-    kwargs.pop("cache_size")
+    kwargs.pop("cache_size", None)
+    kwargs.pop("max_events", None)
     return SQLTrackerStore(domain=DOMAIN, **kwargs)
 
 
@@ -228,3 +235,17 @@ def test_a_long_conversation_is_short_in_memory_and_whole_in_the_database(tracke
     assert len(from_db.events) == 1 + 30 * 5 + 1
     assert cached_tracker.current_slot_values() == from_db.current_slot_values()
     assert cached_tracker.latest_message.text == "domanda 29"
+
+
+def test_cache_settings_come_from_the_environment_or_the_store_defaults(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 't.db'}"
+    monkeypatch.delenv("CALCINOSI_TRACKER_CACHE", raising=False)
+    monkeypatch.delenv("CALCINOSI_TRACKER_MAX_EVENTS", raising=False)
+    store = cached(url)
+    assert (store.cache_size, store.max_events) == (DEFAULT_CACHE_SIZE, DEFAULT_MAX_EVENTS)
+    monkeypatch.setenv("CALCINOSI_TRACKER_CACHE", "7")
+    monkeypatch.setenv("CALCINOSI_TRACKER_MAX_EVENTS", "30")
+    store = cached(url)
+    assert (store.cache_size, store.max_events) == (7, 30)
