@@ -34,7 +34,7 @@ test: install browser train  ## everything CI runs
 	@$(PY) -m bot content check
 	@$(PY) -m rasa data validate --config config.yml --domain domain.yml --data data --fail-on-warnings
 	@$(PY) -m pytest
-	@$(PY) -m rasa test core --model models/calcinosi.tar.gz --stories tests/stories --out var/results/core --fail-on-prediction-errors
+	@$(PY) -m rasa test core --e2e --model models/calcinosi.tar.gz --stories tests/stories --out var/results/core --fail-on-prediction-errors
 	@bash scripts/rasa-test-nlu.sh
 
 bench: install train         ## benchmarks: prints a table, writes bench/results/*.json

@@ -1,11 +1,13 @@
-"""action_rispondi: the one action that answers every user message.
+"""action_rispondi: answers every message outside the reminder sign-up form.
 
-Thin Rasa glue: it reads the tracker, asks :class:`bot.answers.Answerer` what to say,
-sends the messages with ``custom`` (topic, title, sources...) and returns slot updates.
+Thin Rasa glue: it reads the tracker, asks :class:`bot.answers.Answerer` what to say (in a
+worker thread: the answer reads files and the reminders database), sends the messages with
+``custom`` (topic, title, sources...) and returns slot updates.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -13,12 +15,12 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.answers import Answerer, Turn
-from bot.content import ContentStore
+from actions import services
+from bot.answers import OFFER_SLOT, WELCOME_SLOT, Turn
 
 logger = logging.getLogger(__name__)
 
-SLOTS = ("ultimo_argomento", "in_attesa", "bozza_promemoria", "benvenuto_inviato")
+SLOTS = ("ultimo_argomento", WELCOME_SLOT, OFFER_SLOT)
 
 
 def turn_from_tracker(tracker: Tracker) -> Turn:
@@ -29,22 +31,21 @@ def turn_from_tracker(tracker: Tracker) -> Turn:
         confidence=float(intent.get("confidence") or 0.0),
         text=str(latest.get("text") or ""),
         ranking=list(latest.get("intent_ranking") or []),
-        entities=list(latest.get("entities") or []),
         slots={name: tracker.get_slot(name) for name in SLOTS},
         channel=str(tracker.get_latest_input_channel() or "rest"),
         sender=str(tracker.sender_id),
     )
 
 
-def _default_answerer() -> Answerer:
-    from bot.reminders.conversation import ReminderDialogue
-
-    return Answerer(ContentStore(), ReminderDialogue.from_environment())
+def send(dispatcher: CollectingDispatcher, messages: list[dict[str, Any]]) -> None:
+    """Sends messages in the channel format of bot.answers.message."""
+    for msg in messages:
+        dispatcher.utter_message(
+            text=msg.get("text"), buttons=msg.get("buttons") or [], json_message=msg["custom"]
+        )
 
 
 class ActionRispondi(Action):
-    answerer: Answerer | None = None
-
     def name(self) -> str:
         return "action_rispondi"
 
@@ -54,13 +55,8 @@ class ActionRispondi(Action):
         tracker: Tracker,
         domain: dict[str, Any],
     ) -> list[dict[str, Any]]:
-        if ActionRispondi.answerer is None:
-            ActionRispondi.answerer = _default_answerer()
         turn = turn_from_tracker(tracker)
-        reply = ActionRispondi.answerer.answer(turn)
-        for msg in reply.messages:
-            dispatcher.utter_message(
-                text=msg.get("text"), buttons=msg.get("buttons") or [], json_message=msg["custom"]
-            )
+        reply = await asyncio.to_thread(services.answerer().answer, turn)
+        send(dispatcher, reply.payload())
         logger.info("risposta: intent=%s messaggi=%d", turn.intent, len(reply.messages))
         return [SlotSet(name, value) for name, value in reply.slots.items()]

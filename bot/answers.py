@@ -1,12 +1,12 @@
-"""Decides what the bot answers to one user message (pure logic, no Rasa imports).
+"""Decides what action_rispondi answers to one user message (pure logic, no Rasa imports).
 
 Order of precedence, whatever the message:
 1. ``urgenza`` (set by the safety layer): the emergency answer first, then the rest.
-2. The reminder flow, when it is waiting for an answer or the user asks about reminders.
-3. Personal medical decisions: the bot does not decide, it points to the specialist.
-4. Content topics, follow-ups on the last topic, dialogue (greeting, help, ...), fallback.
+2. Reminder commands (next tests, done, snooze, stop, delete); the sign-up itself is the
+   Rasa form ``promemoria_form`` (actions/promemoria.py), not this module.
+3. Content topics, follow-ups on the last topic, dialogue (greeting, help, ...), fallback.
 
-A brand-new conversation also gets the welcome (automated assistant, not a doctor).
+The first answer of a conversation also gets the welcome (automated assistant, not a doctor).
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.content import ContentStore, Topic
-from bot.safety import normalize
-from bot.topics import DIALOGUE_INTENTS, REMINDER_INTENTS, content_intents, intent_for_topic
+from bot.text import normalize
+from bot.topics import DIALOGUE_INTENTS, content_intents, intent_for_topic
 
 # A content intent that the classifier ranks this high, behind an urgent override,
 # is answered after the emergency message.
@@ -26,6 +26,11 @@ FALLBACK_SUGGESTIONS = 3
 FOOD_TOPIC = "dieta.cibi_ricchi_fosforo"
 # The answer about follow-up tests offers reminders; a "sì" right after starts them.
 REMINDER_OFFER_TOPIC = "controlli.esami_periodici"
+OFFER_SLOT = "offerta_promemoria"
+WELCOME_SLOT = "benvenuto_inviato"
+# Marks the message that confirms "cancella i miei dati": the channel that delivers it
+# then deletes the conversation from the tracker store (bot/channels/common.py).
+FORGET_FLAG = "cancella_conversazione"
 
 DIALOGUE_INTENT_FOR_TOPIC = {topic: intent for intent, topic in DIALOGUE_INTENTS.items()}
 
@@ -38,7 +43,6 @@ class Turn:
     text: str = ""
     confidence: float = 1.0
     ranking: list[dict[str, Any]] = field(default_factory=list)
-    entities: list[dict[str, Any]] = field(default_factory=list)
     slots: dict[str, Any] = field(default_factory=dict)
     channel: str = "rest"
     sender: str = ""
@@ -48,8 +52,15 @@ class Turn:
 class Reply:
     messages: list[dict[str, Any]] = field(default_factory=list)
     slots: dict[str, Any] = field(default_factory=dict)
-    # Set when the user asked to delete everything: the channel then forgets the conversation.
+    # The user asked to delete everything: the last message carries FORGET_FLAG.
     forget_conversation: bool = False
+
+    def payload(self) -> list[dict[str, Any]]:
+        """The messages as sent, the deletion signal on the last one."""
+        if self.forget_conversation and self.messages:
+            last = self.messages[-1]
+            return [*self.messages[:-1], {**last, "custom": {**last["custom"], FORGET_FLAG: True}}]
+        return list(self.messages)
 
 
 def message(
@@ -105,33 +116,35 @@ class Answerer:
 
     # -- the decision ----------------------------------------------------------------
 
+    def welcome(self, slots: dict[str, Any]) -> dict[str, Any] | None:
+        """The welcome, on the first answer of a conversation only (then WELCOME_SLOT)."""
+        return None if slots.get(WELCOME_SLOT) else self.dialogue("bot.benvenuto")
+
     def answer(self, turn: Turn) -> Reply:
         reply = Reply()
-        first_message = not turn.slots.get("benvenuto_inviato")
-        reply.slots["benvenuto_inviato"] = True
-
-        if turn.intent == "urgenza":
+        if turn.slots.get(OFFER_SLOT):
+            reply.slots[OFFER_SLOT] = False  # the offer holds for one answer only
+        urgent = turn.intent == "urgenza"
+        if urgent:  # first, even before the welcome
             reply.messages.append(self.dialogue("sicurezza.urgenza"))
+        welcome = self.welcome(turn.slots)
+        if welcome is not None:
+            reply.messages.append(welcome)
+            reply.slots[WELCOME_SLOT] = True
+        if urgent:
             secondary = self._secondary_topic(turn)
             if secondary is not None:
                 reply.messages.append(self.topic_message(secondary))
                 reply.slots["ultimo_argomento"] = secondary.id
             return reply
 
-        if first_message:
-            reply.messages.append(self.dialogue("bot.benvenuto"))
-
-        if self.reminders is not None and (
-            turn.slots.get("in_attesa") or turn.intent in REMINDER_INTENTS
-        ):
+        if self.reminders is not None:
             handled = self.reminders.handle(turn)
             if handled is not None:
                 reply.messages.extend(handled.messages)
                 reply.slots.update(handled.slots)
                 reply.forget_conversation = handled.forget_conversation
                 return reply
-            # The user moved on: the pending question is dropped.
-            reply.slots.update({"in_attesa": None, "bozza_promemoria": None})
 
         reply.messages.extend(self._answer_intent(turn, reply))
         return reply
@@ -144,7 +157,7 @@ class Answerer:
             if topic is not None:
                 reply.slots["ultimo_argomento"] = topic_id
                 if topic_id == REMINDER_OFFER_TOPIC:
-                    reply.slots["in_attesa"] = "offerta"  # "sì" now starts the reminders
+                    reply.slots[OFFER_SLOT] = True  # "sì" now starts the sign-up
                 return [self.topic_message(topic)]
         if intent == "seguito":
             return [self._follow_up(turn, reply)]
@@ -169,7 +182,6 @@ class Answerer:
         if topic is None:
             return self._fallback(turn)
         words = set(normalize(turn.text).split())
-        words |= {normalize(str(e.get("value", ""))) for e in turn.entities}
         for key, text in topic.follow_ups.items():
             if normalize(key) in words or any(w.startswith(normalize(key)) for w in words):
                 reply.slots["ultimo_argomento"] = topic.id

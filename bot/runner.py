@@ -48,7 +48,7 @@ def services(settings: Settings, endpoints: str, credentials: str) -> list[Servi
         Service(
             "rasa",
             [
-                py, "-m", "rasa", "run",
+                py, "-m", "bot.rasa_server", "run",
                 "--model", str(MODEL_PATH),
                 "--endpoints", endpoints,
                 "--credentials", credentials,

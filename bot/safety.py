@@ -3,7 +3,7 @@
 Pure Python (standard library only), rule based, deterministic. The functions never
 log, store or echo the message text.
 
-* ``normalize`` - the canonical form of a message used by the whole bot.
+* ``normalize`` - the canonical form of a message (``bot.text.normalize``, re-exported).
 * ``is_urgent`` - red flags: severe/sudden pain, chest pain, breathing trouble,
   fainting, seizures, acute confusion, fever together with an inflamed lump or an
   open/discharging wound, an infected-looking wound, self-harm or suicidal thoughts,
@@ -35,48 +35,15 @@ Self-harm wording is never suppressed.
 from __future__ import annotations
 
 import re
-import unicodedata
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
+
+from bot.text import normalize
 
 __all__ = ["asks_personal_advice", "classify", "is_urgent", "normalize"]
 
 URGENT = "urgenza"
 PERSONAL_ADVICE = "consiglio_personale"
-
-# --------------------------------------------------------------------------- normalize
-
-_APOSTROPHES = str.maketrans(
-    {"\u2019": "'", "\u2018": "'", "\u00b4": "'", "\u02bc": "'", "\u2032": "'"}
-)
-# A vowel followed by an apostrophe at the end of a word is an accent typed by hand:
-# "e'" -> "e", "perche'" -> "perche", "piu'" -> "piu".
-_ACCENT_APOSTROPHE = re.compile(r"([aeiou])'(?!\w)")
-# Punctuation, symbols, emoji and "_" become spaces; "." and "," survive only between
-# two digits (decimal and thousands separators: "5,8", "6.1", "1.000").
-_PUNCT = re.compile(r"[^\w\s.,]+|_+|[.,](?<!\d[.,])|[.,](?!\d)")
-_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
-_DROP_CATEGORIES = frozenset({"Mn", "Cf"})  # combining marks (accents), invisible format chars
-
-
-def _drop_marks(match: re.Match[str]) -> str:
-    return "".join(ch for ch in match.group() if unicodedata.category(ch) not in _DROP_CATEGORIES)
-
-
-def normalize(text: str) -> str:
-    """Lower-case, strip accents, drop punctuation (not digit separators), collapse spaces.
-
-    >>> normalize("  Cos'è   la  CALCINOSI?  E' grave?! 😟 Fosforo 5,8.")
-    'cos e la calcinosi e grave fosforo 5,8'
-    """
-    text = text.replace("`", "'").lower()
-    if not text.isascii():
-        text = text.translate(_APOSTROPHES)
-        text = _NON_ASCII.sub(_drop_marks, unicodedata.normalize("NFKD", text))
-    text = _ACCENT_APOSTROPHE.sub(r"\1", text)
-    text = _PUNCT.sub(" ", text)
-    return " ".join(text.split())
-
 
 # -------------------------------------------------------------------------- match form
 

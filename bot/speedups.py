@@ -5,7 +5,7 @@ docs/performance.md) showed about 38% of its CPU in ``jsonschema.validate``: Ras
 every action-server response, and ``jsonschema.validate`` re-checks the *schema itself* and
 rebuilds a validator on every call. Here the validator is built once per distinct schema and
 reused; every instance is still validated and still raises ``ValidationError``.
-Installed when the Rasa server imports our REST channel.
+Installed by the Rasa server's entry point, bot/rasa_server.py, before Rasa starts.
 """
 
 from __future__ import annotations

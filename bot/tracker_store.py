@@ -23,9 +23,10 @@ Rules that keep it exact:
   (:func:`recent_part`). Rasa's other per-message costs (the rule policy's states, the
   tracker sent to the action server) grow with the events in memory, so this makes the
   cost of a message independent of the length of the conversation. Safe here because
-  every rule looks at one user turn and no slot influences the dialogue
-  (``tests/unit/test_project_files.py`` checks both); the database keeps everything,
-  and Rasa's HTTP API still reads the whole conversation from it.
+  the only policy is RulePolicy, whose rules look at no more than the last user turn, and
+  the part kept starts from the current slots and the active form (its pending question
+  and what was already given): ``tests/unit/test_project_files.py`` checks the rules;
+  the database keeps everything, and Rasa's HTTP API still reads the whole conversation.
 - One Rasa instance per database (the cache does not see writes of other instances); set
   ``cache_size: 0`` in endpoints.yml to turn the cache off when running several.
 - SQLite keeps one open connection, in WAL mode (see :func:`sqlite_engine`).
@@ -42,7 +43,14 @@ from typing import Any
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
-from rasa.shared.core.events import ActionExecuted, Event, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActiveLoop,
+    Event,
+    SessionStarted,
+    SlotSet,
+    UserUttered,
+)
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy.orm import sessionmaker
@@ -73,8 +81,9 @@ def recent_part(
 ) -> DialogueStateTracker:
     """A new tracker with the last ``keep_turns`` user turns of ``tracker``.
 
-    It starts with the *current* value of every slot that differs from its initial value,
-    so after replaying the kept turns every slot has the value it has in ``tracker``.
+    It starts with the *current* value of every slot that differs from its initial value
+    and with the active form, if any, so after replaying the kept turns every slot and the
+    form (``requested_slot`` included) are as they are in ``tracker``.
     """
     events = list(tracker.events)
     starts = [i for i, event in enumerate(events) if isinstance(event, UserUttered)]
@@ -90,8 +99,11 @@ def recent_part(
         for slot in tracker.slots.values()
         if slot.value != slot.initial_value
     ]
+    loop: list[Event] = []
+    if tracker.active_loop_name:
+        loop = [ActiveLoop(tracker.active_loop_name, timestamp=stamp)]
     trimmed = DialogueStateTracker.from_events(
-        tracker.sender_id, slots + events[start:], slots=tracker.slots.values()
+        tracker.sender_id, slots + loop + events[start:], slots=tracker.slots.values()
     )
     trimmed.model_id = tracker.model_id
     trimmed.assistant_id = tracker.assistant_id

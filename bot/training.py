@@ -1,7 +1,9 @@
 """Trains the Rasa model only when what it learns from has changed.
 
-The fingerprint covers config.yml, domain.yml and data/ (content/ is read at answer
-time and never needs a retrain).
+The fingerprint covers config.yml, domain.yml, data/ and the source of the NLU
+components: every module in bot/nlu/ and every bot module they import, directly or not
+(found by reading the imports, see ``bot.imports``). content/ is read at answer time and
+never needs a retrain.
 """
 
 from __future__ import annotations
@@ -13,20 +15,30 @@ import time
 from pathlib import Path
 
 from bot import ROOT
+from bot.imports import import_graph, module_files, reachable
 from bot.settings import MODEL_PATH, child_environment
 
 TRAINING_INPUTS = ("config.yml", "domain.yml", "data")
+NLU_PACKAGE = "bot.nlu"
 FINGERPRINT_PATH = MODEL_PATH.with_suffix(".fingerprint")
+
+
+def nlu_sources(root: Path = ROOT) -> list[Path]:
+    """The files of bot/nlu/ and of every bot module they import, directly or not."""
+    files = module_files(root, "bot")
+    components = [m for m in files if m == NLU_PACKAGE or m.startswith(f"{NLU_PACKAGE}.")]
+    return sorted(files[module] for module in reachable(import_graph(files), components))
 
 
 def fingerprint(root: Path = ROOT) -> str:
     digest = hashlib.sha256()
+    inputs: list[Path] = []
     for name in TRAINING_INPUTS:
         path = root / name
-        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-        for file in files:
-            digest.update(str(file.relative_to(root)).encode())
-            digest.update(file.read_bytes())
+        inputs += sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    for file in [*inputs, *nlu_sources(root)]:
+        digest.update(str(file.relative_to(root)).encode())
+        digest.update(file.read_bytes())
     return digest.hexdigest()
 
 
@@ -41,7 +53,7 @@ def train(force: bool = False) -> bool:
     if not force and not needs_training():
         print(">> Modello già aggiornato: nessun addestramento necessario.")
         return False
-    print(">> Addestramento del modello (config.yml, domain.yml o data/ sono cambiati)...")
+    print(">> Addestramento del modello (config.yml, domain.yml, data/ o codice NLU cambiati)...")
     MODEL_PATH.parent.mkdir(parents=True, exist_ok=True)
     start = time.monotonic()
     command = [

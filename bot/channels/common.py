@@ -9,6 +9,8 @@ from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel
 
+from bot.answers import FORGET_FLAG
+
 logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 64 * 1024
@@ -16,7 +18,6 @@ MAX_MESSAGE_CHARS = 5000
 SENDER_PATTERN = re.compile(r"\A[A-Za-z0-9_.:@-]{1,128}\Z")
 # Control characters other than tab and newline are dropped: they carry no meaning.
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-DELETION_TOPIC = "promemoria.dati_cancellati"
 
 
 class InputRejected(ValueError):
@@ -43,6 +44,19 @@ def clean_text(value: Any) -> str:
     return text
 
 
+def take_forget_flag(message: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """The bot message without the deletion signal, and whether it carried it.
+
+    The action that confirms "cancella i miei dati" marks its message (bot.answers.Reply);
+    the channel that delivers it must then forget the conversation (:func:`forget_after_reply`).
+    """
+    custom = message.get("custom")
+    if not isinstance(custom, dict) or FORGET_FLAG not in custom:
+        return message, False
+    rest = {key: value for key, value in custom.items() if key != FORGET_FLAG}
+    return {**message, "custom": rest}, bool(custom[FORGET_FLAG])
+
+
 def clean_sender(value: Any) -> str:
     if not isinstance(value, str) or not SENDER_PATTERN.match(value):
         raise InputRejected(
@@ -64,17 +78,18 @@ class TopicCollector(CollectingOutputChannel):
     def name(cls) -> str:
         return "collector"
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.forget_requested = False
+
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        message, forget = take_forget_flag(message)
+        self.forget_requested |= forget
         out: dict[str, Any] = {"recipient_id": recipient_id}
         for key in ("text", "buttons", "image", "attachment", "custom"):
             if message.get(key):
                 out[key] = message[key]
         await self._persist_message(out)
-
-    def asked_to_forget(self) -> bool:
-        return any(
-            (m.get("custom") or {}).get("topic") == DELETION_TOPIC for m in self.messages
-        )
 
 
 def _unwrap(store: Any) -> Any:

@@ -19,7 +19,6 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot import speedups
 from bot.channels.common import (
     MAX_BODY_BYTES,
     InputRejected,
@@ -30,7 +29,6 @@ from bot.channels.common import (
 )
 
 logger = logging.getLogger(__name__)
-speedups.install()
 
 
 def parse_request_body(raw: bytes) -> tuple[str, str, dict[str, Any] | None]:
@@ -87,7 +85,7 @@ class RestInput(InputChannel):
                 return response.json(
                     {"errore": "Il servizio è molto occupato. Riprova tra poco."}, status=503
                 )
-            if collector.asked_to_forget():
+            if collector.forget_requested:
                 await forget_after_reply(request.app.ctx.agent, sender)
             return response.json(collector.messages)
 

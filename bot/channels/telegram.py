@@ -32,9 +32,9 @@ from sanic.response import HTTPResponse
 
 from bot.channels.common import (
     CONTROL_CHARS,
-    DELETION_TOPIC,
     MAX_MESSAGE_CHARS,
     forget_after_reply,
+    take_forget_flag,
 )
 
 logger = logging.getLogger(__name__)
@@ -63,18 +63,19 @@ class TelegramOutput(RasaTelegramOutput):
 
 
 class _Recorder(OutputChannel):
-    """Per-message wrapper: forwards to Telegram and remembers which topics were sent."""
+    """Per-message wrapper: forwards to Telegram and notes a request to forget."""
 
     def __init__(self, inner: TelegramOutput) -> None:
         self.inner = inner
-        self.topics: list[str] = []
+        self.forget_requested = False
 
     @classmethod
     def name(cls) -> str:
         return "telegram"
 
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
-        self.topics.append(str((message.get("custom") or {}).get("topic")))
+        message, forget = take_forget_flag(message)
+        self.forget_requested |= forget
         await self.inner.send_response(recipient_id, message)
 
 
@@ -152,7 +153,7 @@ class TelegramInput(RasaTelegramInput):
             await on_new_message(
                 UserMessage(text, recorder, str(chat_id), input_channel=self.name())
             )
-            if DELETION_TOPIC in recorder.topics:
+            if recorder.forget_requested:
                 await forget_after_reply(request.app.ctx.agent, str(chat_id))
             return response.text("success")
 

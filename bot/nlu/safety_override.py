@@ -4,6 +4,8 @@ It sits after the intent classifier. When ``bot.safety.classify`` recognises a r
 (``urgenza``) or a request for a personal medical decision (``consiglio_personale``), it
 overrides the predicted intent with confidence 1.0 and keeps the classifier's ranking
 behind it, so the answer action can still address the rest of the message afterwards.
+A reminder command ("vorrei i promemoria per gli esami di mio figlio") is never a request
+for a medical decision: only red flags override it.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.safety import classify
+from bot.topics import REMINDER_INTENTS
 
 
 @DefaultV1Recipe.register(
@@ -44,6 +47,9 @@ class SafetyOverride(GraphComponent, IntentClassifier):
                 continue  # button payloads name their intent explicitly
             label = classify(text)
             if label is None:
+                continue
+            predicted = (message.get(INTENT) or {}).get("name")
+            if label == "consiglio_personale" and predicted in REMINDER_INTENTS:
                 continue
             ranking = [
                 entry

@@ -9,8 +9,7 @@ of the SVM scores, so the FallbackClassifier threshold keeps its meaning.
 from __future__ import annotations
 
 import pickle
-import re
-import unicodedata
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -26,14 +25,14 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
 from sklearn.svm import LinearSVC
 
+from bot.text import normalize
+
 MODEL_FILE = "tfidf_svm.pkl"
 
 
-def normalize(text: str) -> str:
-    """Lowercase, no accents, apostrophes as spaces: "Cos'è" -> "cos e"."""
-    text = unicodedata.normalize("NFKD", text.lower())
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return re.sub(r"[’'`]", " ", text)
+# bot.text.normalize, keeping punctuation: the character n-grams of "?" and "," help
+# (5-fold CV on data/nlu/ loses about 1 point without them).
+PREPROCESS = partial(normalize, keep_punctuation=True)
 
 
 def message_text(message: Message) -> str:
@@ -46,11 +45,11 @@ def message_text(message: Message) -> str:
 def build_features() -> FeatureUnion:
     return FeatureUnion(
         [
-            ("parole", TfidfVectorizer(preprocessor=normalize, ngram_range=(1, 2), sublinear_tf=True)),
+            ("parole", TfidfVectorizer(preprocessor=PREPROCESS, ngram_range=(1, 2), sublinear_tf=True)),
             (
                 "caratteri",
                 TfidfVectorizer(
-                    preprocessor=normalize, analyzer="char_wb", ngram_range=(1, 5), sublinear_tf=True
+                    preprocessor=PREPROCESS, analyzer="char_wb", ngram_range=(1, 5), sublinear_tf=True
                 ),
             ),
         ]

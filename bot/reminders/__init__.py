@@ -4,13 +4,12 @@ Modules (all small, importable without Rasa):
 
 * ``schedule``  - pure date arithmetic: due dates, notice dates, send window.
 * ``dates``     - pure parser for Italian date answers ("il 12 marzo", "3 giorni fa").
-* ``texts``     - the Italian texts of the reminders (topic ``promemoria.avviso``).
+* ``texts``     - the reminder message, from content/it/promemoria.yml (topic ``promemoria.avviso``).
 * ``config``    - configuration from environment variables.
 * ``models``/``db``/``migrations`` - SQLAlchemy tables and Alembic migrations.
 * ``store``     - ``ReminderStore``: the repository used by the Rasa actions.
 * ``senders``/``telegram`` - delivery channels.
 * ``dispatcher`` - the process that sends due reminders exactly once (see its docstring).
 * ``cli``       - ``run`` / ``send-due`` / ``upgrade`` commands.
-* ``faults``    - env-gated crash hooks and a fork server, for the crash tests only.
 * ``testing``   - fresh SQLite / PostgreSQL-schema databases for tests.
 """

@@ -20,7 +20,7 @@ from datetime import datetime
 
 from bot.reminders.config import ReminderConfig
 from bot.reminders.db import make_engine, upgrade
-from bot.reminders.dispatcher import Dispatcher
+from bot.reminders.dispatcher import Dispatcher, StepHook, no_step
 from bot.reminders.senders import Sender, WebSender
 
 WEB_CHANNELS = ("rest", "socketio")
@@ -58,17 +58,20 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _dispatcher(config: ReminderConfig) -> Dispatcher:
+def _dispatcher(config: ReminderConfig, on_step: StepHook) -> Dispatcher:
     if not config.telegram_token:
         print(
             "Attenzione: TELEGRAM_TOKEN non impostato, i promemoria Telegram restano in attesa.",
             file=sys.stderr,
         )
     worker = f"{socket.gethostname()}-{os.getpid()}"
-    return Dispatcher(make_engine(), build_senders(config), worker_id=worker, config=config)
+    return Dispatcher(
+        make_engine(), build_senders(config), worker_id=worker, config=config, on_step=on_step
+    )
 
 
-def run(argv: Sequence[str] | None = None) -> int:
+def run(argv: Sequence[str] | None = None, *, on_step: StepHook = no_step) -> int:
+    """Run one command; ``on_step`` is passed to the ``Dispatcher`` (see its docstring)."""
     args = _parser().parse_args(argv)
     logging.basicConfig(
         level=os.environ.get("CALCINOSI_LOG_LEVEL", "INFO"),
@@ -89,10 +92,10 @@ def run(argv: Sequence[str] | None = None) -> int:
         except argparse.ArgumentTypeError as err:
             print(str(err), file=sys.stderr)
             return 2
-        counts = _dispatcher(config).run_once(now)
+        counts = _dispatcher(config, on_step).run_once(now)
         print(counts.summary_it())
         return 0
-    dispatcher = _dispatcher(config)
+    dispatcher = _dispatcher(config, on_step)
     print("Invio dei promemoria avviato. Per fermarlo: Ctrl+C.", flush=True)
     dispatcher.run_forever(args.interval)
     print("Invio dei promemoria fermato.", flush=True)

@@ -1,13 +1,17 @@
-"""The reminder conversation: consent, dates of the last tests, next tests, done, snooze,
-stop, delete. Pure logic over a :class:`ReminderStore`; the Rasa action only calls it.
+"""What the bot says and stores in the reminder conversation (pure logic over a
+:class:`ReminderStore`, no Rasa imports; the Rasa actions in ``actions/`` only call it).
+
+Two parts:
+
+* the **sign-up** steps used by ``promemoria_form`` (consent, then the dates of the last
+  tests): the questions, reading a date answer, saving consent and dates together;
+* the **one-turn commands** answered by ``action_rispondi``: next tests, calendar, done,
+  snooze, stop, delete.
 
 Protocol (read by other tools): every message carries ``custom.topic`` from the
 ``reminders`` section of the catalogue; each question carries ``custom.asks`` in
 {consenso, data_esami_6m, data_esami_12m}; ``promemoria.attivato`` and
 ``promemoria.prossimi`` carry ``custom.next_due`` = {"fosfato_6m": ISO, "completo_12m": ISO}.
-
-Nothing is stored before the user says yes: until then the answers live in the
-conversation's slots (``in_attesa``, ``bozza_promemoria``).
 """
 
 from __future__ import annotations
@@ -16,36 +20,64 @@ import datetime as dt
 import os
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.answers import Reply, Turn, message
+from bot.answers import OFFER_SLOT, Reply, Turn, message
 from bot.content import ContentStore
-from bot.reminders.dates import parse_italian_date
+from bot.reminders.dates import MONTH_NAMES, italian_date, parse_italian_date
 from bot.reminders.schedule import is_overdue
 from bot.reminders.store import ReminderStore
-from bot.topics import content_intents
 
 ROME = ZoneInfo("Europe/Rome")
 KINDS = ("fosfato_6m", "completo_12m")
 ASKS_FOR_KIND = {"fosfato_6m": "data_esami_6m", "completo_12m": "data_esami_12m"}
 KIND_FOR_ASKS = {v: k for k, v in ASKS_FOR_KIND.items()}
-MONTHS = (
-    "gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre novembre dicembre"
-).split()
-# A question about another topic asked this confidently ends a pending date question.
-CHANGE_OF_TOPIC_CONFIDENCE = 0.6
+# What the user may write instead of a date to give up the sign-up.
+CANCEL = re.compile(r"\bannull|\blascia (perdere|stare)\b|\bbasta\b")
 SNOOZE = re.compile(r"(\d+|un[ao]?|due|tre|quattro)\s+(giorn[oi]|settiman[ae])")
 NUMBER_WORDS = {"un": 1, "una": 1, "uno": 1, "due": 2, "tre": 3, "quattro": 4}
 YES_NO_BUTTONS = [{"title": "Sì", "payload": "/affermazione"}, {"title": "No", "payload": "/negazione"}]
 
 
-def italian_date(day: dt.date) -> str:
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+# Always answered by the rules, never taken as a date: emergency, deletion, stop.
+NEVER_AN_ANSWER = frozenset({"urgenza", "dati_cancella", "promemoria_stop"})
+# Taken as an attempt to answer the date question, even without a readable date.
+ANSWER_INTENTS = frozenset(
+    {"data", "affermazione", "negazione", "promemoria_fatto", "promemoria_attiva", "nlu_fallback"}
+)
+
+
+def takes_as_date_answer(intent: str, text: str, today: dt.date) -> bool:
+    """Whether a message sent while a date is asked is the answer (else it is answered as
+    what it is, and the date is asked again). Any other intent (a question about the
+    diet, help, privacy...) is an answer only when it holds a date and asks nothing."""
+    if intent in NEVER_AN_ANSWER:
+        return False
+    if intent in ANSWER_INTENTS:
+        return True
+    return "?" not in text and parse_italian_date(text, today).status != "none"
+
+
+def month_and_year(month: int, year: int) -> str:
+    return f"{MONTH_NAMES[month - 1]} {year}"
 
 
 def today_in_rome() -> dt.date:
     return dt.datetime.now(ROME).date()
+
+
+@dataclass(frozen=True)
+class DateReading:
+    """A date answer read for one question of the form.
+
+    ``value`` is the ISO date when it was taken; otherwise ``note`` says why not
+    (``{"asks", "problema", ...}``) for the question asked next.
+    """
+
+    value: str | None = None
+    note: dict[str, Any] | None = None
 
 
 class ReminderDialogue:
@@ -90,38 +122,92 @@ class ReminderDialogue:
                 )
         return "\n\n".join(lines)
 
-    def _ask(self, topic: str, asks: str, text: str, buttons: list[dict[str, str]] | None = None) -> dict[str, Any]:
-        return message(topic, text, buttons, asks=asks)
-
-    def _ask_date(self, reply: Reply, asks: str, text: str, draft: dict[str, Any]) -> Reply:
-        reply.messages.append(self._ask("promemoria.chiedi_data", asks, text))
-        reply.slots.update({"in_attesa": asks, "bozza_promemoria": draft})
-        return reply
-
-    def _complete_due(self, turn: Turn) -> dict[str, dt.date] | None:
+    def complete_due(self, channel: str, sender: str) -> dict[str, dt.date] | None:
         """Both due dates of a subscriber who gave them, else None."""
-        due = self.store.next_due(turn.channel, turn.sender)
+        due = self.store.next_due(channel, sender)
         return due if all(kind in due for kind in KINDS) else None
 
-    @staticmethod
-    def _clear(reply: Reply) -> Reply:
-        reply.slots.update({"in_attesa": None, "bozza_promemoria": None})
-        return reply
+    # -- sign-up (promemoria_form) -----------------------------------------------------
 
-    # -- entry point -------------------------------------------------------------------
+    def consent_question(self) -> dict[str, Any]:
+        return message("promemoria.attiva", self.text("consenso"), YES_NO_BUTTONS, asks="consenso")
+
+    def date_question(self, asks: str, note: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The question for ``asks``; after a date that was not taken, why and what to write."""
+        key = f"chiedi_{asks}"
+        values: dict[str, Any] = {}
+        if note and note.get("asks") == asks and note.get("problema"):
+            key = str(note["problema"])
+            values = {k: v for k, v in note.items() if k in ("data", "mese")}
+        return message("promemoria.chiedi_data", self.text(key, **values), asks=asks)
+
+    @staticmethod
+    def is_cancel(text: str) -> bool:
+        return bool(CANCEL.search(text.lower()))
+
+    def read_date(self, text: str, asks: str, note: dict[str, Any] | None = None) -> DateReading:
+        """Reads the answer to the date question ``asks`` (a month named before without
+        a day is in ``note``)."""
+        today = self.today()
+        month = note.get("mese_numero") if note and note.get("asks") == asks else None
+        hint = (int(month[1]), int(month[0])) if month else None
+        answer = parse_italian_date(text, today, month_hint=hint)
+        if answer.status == "ok" and answer.value is not None:
+            return DateReading(value=answer.value.isoformat())
+        problem: dict[str, Any] = {"asks": asks, "problema": "data_non_capita"}
+        if answer.status == "future" and answer.value is not None:
+            problem.update(problema="data_futura", data=italian_date(answer.value))
+        elif answer.status == "future" and answer.month:
+            problem.update(problema="data_futura", data=month_and_year(answer.month, answer.year or today.year))
+        elif answer.status == "need_day" and answer.month:
+            year = answer.year or today.year
+            problem.update(
+                problema="chiedi_giorno",
+                mese=month_and_year(answer.month, year),
+                mese_numero=[year, answer.month],
+            )
+        elif answer.status == "invalid":
+            problem["problema"] = "data_impossibile"
+        return DateReading(note=problem)
+
+    def activate(self, channel: str, sender: str, dates: dict[str, str]) -> dict[str, Any]:
+        """Saves consent and the dates of the last tests together; the confirmation."""
+        version = str(self.content.texts("promemoria").get("versione_consenso", ""))
+        self.store.subscribe(channel, sender, version, dt.datetime.now(dt.timezone.utc))
+        for kind in KINDS:
+            self.store.set_last_done(channel, sender, kind, dt.date.fromisoformat(dates[kind]))
+        due = self.store.next_due(channel, sender)
+        return message(
+            "promemoria.attivato", self._due_text("attivato", due), next_due=self._due_payload(due)
+        )
+
+    def already_active(self, channel: str, sender: str) -> dict[str, Any] | None:
+        """What to say to a subscriber who asks to sign up again, or None if not one."""
+        due = self.complete_due(channel, sender)
+        if due is None:
+            return None
+        text = self.text("gia_attivo") + "\n\n" + self._due_text("prossimi", due)
+        return message("promemoria.prossimi", text, next_due=self._due_payload(due))
+
+    def refused(self) -> dict[str, Any]:
+        return message("promemoria.disattivato", self.text("consenso_negato"))
+
+    def interrupted(self) -> dict[str, Any]:
+        """The sign-up stopped before the end: nothing was stored."""
+        return message("promemoria.disattivato", self.text("interrotto"))
+
+    def stop_sign_up(self, channel: str, sender: str) -> dict[str, Any]:
+        """"Stop" during the sign-up: no reminder stays active, nothing is kept."""
+        self.store.delete_user(channel, sender)
+        return self.interrupted()
+
+    # -- one-turn commands (action_rispondi) -------------------------------------------
 
     def handle(self, turn: Turn) -> Reply | None:
-        """The reply when the message belongs to the reminder flow, else None."""
-        pending = turn.slots.get("in_attesa")
-        draft = dict(turn.slots.get("bozza_promemoria") or {})
-        if pending == "consenso":
-            return self._on_consent(turn)
-        if pending in KIND_FOR_ASKS:
-            return self._on_date(turn, str(pending), draft)
-        if pending == "offerta" and turn.intent == "affermazione":
-            return self._start(turn)
+        """The reply when the message is a reminder command, else None."""
+        if turn.slots.get(OFFER_SLOT) and turn.intent == "negazione":
+            return Reply(messages=[self.refused()])
         handlers: dict[str, Callable[[Turn], Reply]] = {
-            "promemoria_attiva": self._start,
             "promemoria_prossimi": self._next,
             "calendario": self._next,
             "promemoria_fatto": self._done,
@@ -132,120 +218,34 @@ class ReminderDialogue:
         handler = handlers.get(turn.intent)
         return handler(turn) if handler else None
 
-    # -- steps -------------------------------------------------------------------------
-
-    def _start(self, turn: Turn) -> Reply:
-        reply = Reply()
-        if self.store.is_subscribed(turn.channel, turn.sender):
-            due = self._complete_due(turn)
-            if due is not None:
-                text = self.text("gia_attivo") + "\n\n" + self._due_text("prossimi", due)
-                reply.messages.append(
-                    message("promemoria.prossimi", text, next_due=self._due_payload(due))
-                )
-                return self._clear(reply)
-            return self._ask_date(reply, "data_esami_6m", self.text("chiedi_data_esami_6m"), {})
-        reply.messages.append(
-            self._ask("promemoria.attiva", "consenso", self.text("consenso"), YES_NO_BUTTONS)
+    def _not_subscribed(self) -> Reply:
+        return Reply(
+            messages=[message("promemoria.prossimi", self.text("non_iscritto"), YES_NO_BUTTONS)],
+            slots={OFFER_SLOT: True},
         )
-        reply.slots.update({"in_attesa": "consenso", "bozza_promemoria": None})
-        return reply
-
-    def _on_consent(self, turn: Turn) -> Reply | None:
-        reply = Reply()
-        if turn.intent == "affermazione":
-            version = str(self.content.texts("promemoria").get("versione_consenso", ""))
-            self.store.subscribe(turn.channel, turn.sender, version, dt.datetime.now(dt.timezone.utc))
-            return self._ask_date(reply, "data_esami_6m", self.text("chiedi_data_esami_6m"), {})
-        if turn.intent == "negazione":
-            reply.messages.append(message("promemoria.disattivato", self.text("consenso_negato")))
-            return self._clear(reply)
-        if self._changes_topic(turn):
-            return None
-        reply.messages.append(
-            self._ask("promemoria.attiva", "consenso", self.text("consenso"), YES_NO_BUTTONS)
-        )
-        return reply
-
-    def _changes_topic(self, turn: Turn) -> bool:
-        return turn.intent in content_intents() and turn.confidence >= CHANGE_OF_TOPIC_CONFIDENCE
-
-    def _on_date(self, turn: Turn, asks: str, draft: dict[str, Any]) -> Reply | None:
-        reply = Reply()
-        today = self.today()
-        if turn.intent == "negazione" or re.search(r"\bannull", turn.text.lower()):
-            self.store.delete_user(turn.channel, turn.sender)
-            reply.messages.append(message("promemoria.disattivato", self.text("interrotto")))
-            return self._clear(reply)
-        month_hint = draft.pop("mese", None)
-        hint = (int(month_hint[1]), int(month_hint[0])) if month_hint else None
-        answer = parse_italian_date(turn.text, today, month_hint=hint)
-        if answer.status == "ok" and answer.value is not None:
-            draft[KIND_FOR_ASKS[asks]] = answer.value.isoformat()
-            if asks == "data_esami_6m":
-                return self._ask_date(reply, "data_esami_12m", self.text("chiedi_data_esami_12m"), draft)
-            return self._activate(turn, draft)
-        if answer.status == "none" and self._changes_topic(turn):
-            self.store.delete_user(turn.channel, turn.sender)
-            return None
-        if answer.status == "future" and answer.value is not None:
-            text = self.text("data_futura", data=italian_date(answer.value))
-        elif answer.status == "need_day" and answer.month:
-            year = answer.year or today.year
-            draft["mese"] = [year, answer.month]
-            text = self.text("chiedi_giorno", mese=f"{MONTHS[answer.month - 1]} {year}")
-        elif answer.status == "invalid":
-            text = self.text("data_impossibile")
-        else:
-            text = self.text("data_non_capita")
-        return self._ask_date(reply, asks, text, draft)
-
-    def _activate(self, turn: Turn, draft: dict[str, Any]) -> Reply:
-        reply = Reply()
-        for kind in KINDS:
-            self.store.set_last_done(turn.channel, turn.sender, kind, dt.date.fromisoformat(draft[kind]))
-        due = self.store.next_due(turn.channel, turn.sender)
-        reply.messages.append(
-            message(
-                "promemoria.attivato",
-                self._due_text("attivato", due),
-                next_due=self._due_payload(due),
-            )
-        )
-        return self._clear(reply)
-
-    def _not_subscribed(self, reply: Reply) -> Reply:
-        reply.messages.append(message("promemoria.prossimi", self.text("non_iscritto"), YES_NO_BUTTONS))
-        reply.slots.update({"in_attesa": "offerta", "bozza_promemoria": None})
-        return reply
 
     def _next(self, turn: Turn) -> Reply:
-        reply = Reply()
-        due = self._complete_due(turn)
+        due = self.complete_due(turn.channel, turn.sender)
         if due is None:
-            return self._not_subscribed(reply)
+            return self._not_subscribed()
         extra: dict[str, Any] = {}
         text = self._due_text("prossimi", due)
         if turn.intent == "calendario":
             extra["ics"] = True
             text += "\n\n" + self.text("calendario")
-        reply.messages.append(
-            message("promemoria.prossimi", text, next_due=self._due_payload(due), **extra)
+        return Reply(
+            messages=[message("promemoria.prossimi", text, next_due=self._due_payload(due), **extra)]
         )
-        return self._clear(reply)
 
     def _done(self, turn: Turn) -> Reply:
-        reply = Reply()
-        due = self._complete_due(turn)
+        due = self.complete_due(turn.channel, turn.sender)
         if due is None:
-            return self._not_subscribed(reply)
+            return self._not_subscribed()
         today = self.today()
         answer = parse_italian_date(turn.text, today)
         if answer.status == "future" and answer.value is not None:
-            reply.messages.append(
-                message("promemoria.fatto", self.text("data_futura", data=italian_date(answer.value)))
-            )
-            return reply
+            text = self.text("data_futura", data=italian_date(answer.value))
+            return Reply(messages=[message("promemoria.fatto", text)])
         done_on = answer.value if answer.status == "ok" and answer.value else today
         # The complete tests include the phosphate ones: both roll when the 12-month
         # tests were due within two months; otherwise only the 6-month ones.
@@ -254,19 +254,12 @@ class ReminderDialogue:
             kinds.append("completo_12m")
         self.store.mark_done(turn.channel, turn.sender, done_on, kinds)
         due = self.store.next_due(turn.channel, turn.sender)
-        reply.messages.append(
-            message(
-                "promemoria.fatto",
-                self._due_text("fatto", due, data=italian_date(done_on)),
-                next_due=self._due_payload(due),
-            )
-        )
-        return self._clear(reply)
+        text = self._due_text("fatto", due, data=italian_date(done_on))
+        return Reply(messages=[message("promemoria.fatto", text, next_due=self._due_payload(due))])
 
     def _snooze(self, turn: Turn) -> Reply:
-        reply = Reply()
         if not self.store.is_subscribed(turn.channel, turn.sender):
-            return self._not_subscribed(reply)
+            return self._not_subscribed()
         days = 7
         found = SNOOZE.search(turn.text.lower())
         if found:
@@ -276,21 +269,18 @@ class ReminderDialogue:
         days = max(1, min(days, 60))
         self.store.snooze(turn.channel, turn.sender, days)
         until = self.today() + dt.timedelta(days=days)
-        reply.messages.append(
-            message("promemoria.rimandato", self.text("rimandato", giorni=days, data=italian_date(until)))
-        )
-        return self._clear(reply)
+        text = self.text("rimandato", giorni=days, data=italian_date(until))
+        return Reply(messages=[message("promemoria.rimandato", text)])
 
     def _stop(self, turn: Turn) -> Reply:
-        reply = Reply()
-        was_active = self.store.unsubscribe(turn.channel, turn.sender)
+        was_active = self.store.delete_user(turn.channel, turn.sender)
         key = "disattivato" if was_active else "non_attivo"
-        reply.messages.append(message("promemoria.disattivato", self.text(key)))
-        return self._clear(reply)
+        return Reply(messages=[message("promemoria.disattivato", self.text(key))])
 
     def _delete(self, turn: Turn) -> Reply:
-        reply = Reply(forget_conversation=True)
         self.store.delete_user(turn.channel, turn.sender)
-        reply.messages.append(message("promemoria.dati_cancellati", self.text("dati_cancellati")))
-        reply.slots.update({"ultimo_argomento": None, "benvenuto_inviato": None})
-        return self._clear(reply)
+        return Reply(
+            messages=[message("promemoria.dati_cancellati", self.text("dati_cancellati"))],
+            slots={"ultimo_argomento": None},
+            forget_conversation=True,
+        )

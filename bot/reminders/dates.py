@@ -19,18 +19,20 @@ from __future__ import annotations
 
 import calendar
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
 from bot.reminders.schedule import add_months
+from bot.text import normalize
 
 Status = Literal["ok", "future", "need_day", "invalid", "none"]
 
-MONTHS: dict[str, int] = {
-    "gennaio": 1, "febbraio": 2, "marzo": 3, "aprile": 4, "maggio": 5, "giugno": 6,
-    "luglio": 7, "agosto": 8, "settembre": 9, "ottobre": 10, "novembre": 11, "dicembre": 12,
+MONTH_NAMES = (
+    "gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno",
+    "luglio", "agosto", "settembre", "ottobre", "novembre", "dicembre",
+)  # fmt: skip
+MONTHS: dict[str, int] = {name: number for number, name in enumerate(MONTH_NAMES, start=1)} | {
     "genn": 1, "gen": 1, "febb": 2, "feb": 2, "mar": 3, "apr": 4, "mag": 5, "giu": 6,
     "lug": 7, "ago": 8, "sett": 9, "set": 9, "ott": 10, "nov": 11, "dic": 12,
 }  # fmt: skip
@@ -79,8 +81,8 @@ _AGO = re.compile(rf"\b(\d{{1,3}}|{_NUM})\s+(giorni|giorno|settimane|settimana|m
 _IN = re.compile(rf"\b(?:tra|fra)\s+(\d{{1,3}}|{_NUM})\s+(giorni|giorno|settimane|settimana)\b")
 _WEEKDAY = re.compile(rf"\b({'|'.join(WEEKDAYS)})\b(\s+prossim[oa])?")
 _MONTH_RELATIVE = re.compile(r"\b(?:il\s+)?mese\s+scorso\b|\bscorso\s+mese\b|\b(questo|quest')\s*mese\b")
-_FULL_MONTH = "|".join(name for name in MONTHS if len(name) > 4)
-_ABBR_MONTH = "|".join(sorted((name for name in MONTHS if len(name) <= 4), key=len, reverse=True))
+_FULL_MONTH = "|".join(MONTH_NAMES)
+_ABBR_MONTH = "|".join(sorted((name for name in MONTHS if name not in MONTH_NAMES), key=len, reverse=True))
 # Abbreviations alone are ambiguous ("giu" is also "giù"): they need a dot or a year.
 _MONTH_ONLY = re.compile(
     rf"\b(?:({_FULL_MONTH})\b(?:\s+(?:del\s+|dell'\s*)?(\d{{4}}|'\d{{2}}))?"
@@ -96,13 +98,9 @@ _RELATIVE_DAYS = {"ieri": 1, "oggi": 0, "stamattina": 0, "stamani": 0, "stamane"
                   "stasera": 0, "domani": -1, "dopodomani": -2}  # fmt: skip
 
 
-def normalise(text: str) -> str:
-    """Lower case, straight apostrophes, no accents, single spaces."""
-    text = text.lower().replace("\u2019", "'").replace("\u2018", "'").replace("`", "'")
-    text = "".join(
-        ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)
-    )
-    return re.sub(r"\s+", " ", text).strip()
+def italian_date(day: date) -> str:
+    """``date(2026, 9, 15)`` -> ``"15 settembre 2026"``."""
+    return f"{day.day} {MONTH_NAMES[day.month - 1]} {day.year}"
 
 
 def _year(raw: str) -> int:
@@ -201,7 +199,7 @@ def parse_italian_date(
     ``month_hint=(month, year)`` completes a bare day ("il 15", "15") after a
     ``need_day`` answer.
     """
-    t = normalise(text)
+    t = normalize(text, keep_punctuation=True)
     if not t:
         return NONE
     if m := _ISO.search(t):

@@ -51,6 +51,12 @@ Several dispatchers may run at once on PostgreSQL (they share the work through
 SKIP LOCKED). On SQLite they are safe too (compare-and-set) but writers are
 serialised: run one dispatcher per SQLite file.
 
+``on_step(point, index)`` is called at three points of a pass: ``after_claim`` (claims
+committed, nothing sent; ``index`` = batch number), ``before_send`` (``sending`` committed,
+channel not called) and ``after_send`` (channel call done, outcome not recorded), with
+``index`` = the delivery's position in the pass. It does nothing by default; the crash
+tests pass one that stops the process there (tests/integration/fault_server.py).
+
 Measured (tests/integration/test_dispatcher_faults.py, SIGKILL at a marker, 20 runs
 x 4 reminders per step, SQLite and PostgreSQL): 0 duplicates and 0 silent losses at
 every step; after_claim: all resent once; kill after ``sending`` is committed:
@@ -75,8 +81,8 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from bot.content import ContentStore
 from bot.reminders.config import ReminderConfig
-from bot.reminders.faults import fault_point
 from bot.reminders.models import (
     CLAIMED,
     FAILED,
@@ -93,6 +99,12 @@ from bot.reminders.senders import ChannelError, Sender
 from bot.reminders.texts import reminder_text
 
 log = logging.getLogger(__name__)
+
+StepHook = Callable[[str, int], None]
+
+
+def no_step(point: str, index: int) -> None:
+    """The default step hook: does nothing."""
 
 
 def utcnow() -> datetime:
@@ -147,12 +159,16 @@ class Dispatcher:
         *,
         config: ReminderConfig | None = None,
         batch_size: int = 50,
+        on_step: StepHook = no_step,
+        content: ContentStore | None = None,
     ) -> None:
         self.engine = engine
         self.senders = dict(senders)
         self.worker_id = (worker_id or f"worker-{uuid.uuid4().hex[:8]}")[:60]
         self.config = config or ReminderConfig.from_env()
         self.batch_size = batch_size
+        self._on_step = on_step
+        self.content = content or ContentStore()
         self._clock = clock
         self._stop = threading.Event()
         self._postgres = engine.dialect.name == "postgresql"
@@ -186,7 +202,7 @@ class Dispatcher:
                 if not batch:
                     break
                 counts.claimed += len(batch)
-                fault_point("after_claim", batch_number)
+                self._on_step("after_claim", batch_number)
                 for row in batch:
                     if self._stop.is_set():
                         break
@@ -373,7 +389,8 @@ class Dispatcher:
     ) -> None:
         sender = self.senders[row.channel]
         now = clock()
-        text = reminder_text(row.kind, row.due_date, now.astimezone(self.config.tz).date())
+        today = now.astimezone(self.config.tz).date()
+        text = reminder_text(self.content, row.kind, row.due_date, today)
         attempts = row.attempts + 1
         begun = self._transition(
             row.id, token, CLAIMED, {"state": SENDING, "attempts": attempts, "claimed_at": now}
@@ -382,7 +399,7 @@ class Dispatcher:
             counts.skipped += 1
             log.info("promemoria %d: preso da un altro dispatcher, salto", row.id)
             return
-        fault_point("before_send", index)
+        self._on_step("before_send", index)
         try:
             outcome = sender.send(row.chat_id, text, idempotency_key=row.idempotency_key)
         except ChannelError as err:
@@ -395,7 +412,7 @@ class Dispatcher:
             log.error("promemoria %d: errore inatteso del canale (%s)", row.id, type(exc).__name__)
             self._record_error(row, token, sender, err, attempts, clock(), counts)
             return
-        fault_point("after_send", index)
+        self._on_step("after_send", index)
         final = READY if outcome == READY else SENT
         recorded = self._transition(
             row.id,

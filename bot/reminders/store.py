@@ -7,11 +7,10 @@ a subscription raise ``NotSubscribedError``; read-only ones answer empty.
 Times: every ``now`` is an aware datetime (default: the store clock, UTC);
 "today" is the local date in the configured time zone (Europe/Rome).
 
-Privacy: ``unsubscribe`` and ``delete_user`` both delete the subscriber row and,
-with it, consent, schedule and every delivery (sent ones included): nothing about
-the user is kept. ``delete_user`` is the explicit "cancella i miei dati" entry
-point; ``unsubscribe`` is the same for the reminder data (the caller may keep
-other data, e.g. the conversation, according to its own rules).
+Privacy: ``delete_user`` deletes the subscriber row and, with it, consent, schedule
+and every delivery (sent ones included): nothing about the user is kept. It serves
+both "stop the reminders" and "cancella i miei dati" (the caller decides what else
+to delete, e.g. the conversation).
 """
 
 from __future__ import annotations
@@ -29,6 +28,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.content import ContentStore
 from bot.reminders.config import ReminderConfig
 from bot.reminders.models import (
     PENDING,
@@ -78,10 +78,12 @@ class ReminderStore:
         engine: Engine,
         config: ReminderConfig | None = None,
         clock: Callable[[], datetime] = utcnow,
+        content: ContentStore | None = None,
     ) -> None:
         self.engine = engine
         self.config = config or ReminderConfig.from_env()
         self._clock = clock
+        self.content = content or ContentStore()
 
     # -- helpers -----------------------------------------------------------------
 
@@ -235,15 +237,9 @@ class ReminderStore:
         with self._tx() as session:
             return self._subscriber(session, channel, user_id) is not None
 
-    def unsubscribe(self, channel: str, user_id: str | int) -> bool:
-        """Stop the reminders: deletes the subscriber with consent, schedule, deliveries."""
-        return self._delete(channel, user_id)
-
     def delete_user(self, channel: str, user_id: str | int) -> bool:
-        """Delete everything stored about the user. True if something was deleted."""
-        return self._delete(channel, user_id)
-
-    def _delete(self, channel: str, user_id: str | int) -> bool:
+        """Delete everything stored about the user (subscriber, consent, schedule,
+        deliveries): stops the reminders. True if something was deleted."""
         with self._tx() as session:
             sub = self._subscriber(session, channel, user_id)
             if sub is None:
@@ -425,9 +421,8 @@ class ReminderStore:
                     )
                     if result.rowcount == 0:
                         continue
-                notices.append(
-                    Notice(kind, row.due_date, row.notice_date, reminder_text(kind, row.due_date, today))
-                )
+                text = reminder_text(self.content, kind, row.due_date, today)
+                notices.append(Notice(kind, row.due_date, row.notice_date, text))
         if mark and notices:
             log.info("promemoria mostrati sul sito: %d", len(notices))
         return notices

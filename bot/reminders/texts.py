@@ -1,18 +1,20 @@
-"""Italian texts of the reminders. Plain and kind; never medical advice."""
+"""Italian texts of the reminders. Plain and kind; never medical advice.
+
+The reminder message is written by clinic staff in content/it/promemoria.yml and read
+when it is sent, so an edit changes the next reminder without a restart: one of
+``avviso_anticipo``, ``avviso_domani``, ``avviso_oggi``, ``avviso_scaduto`` (with
+``{giorni}``, ``{data}``, ``{esami}``, the last from ``nomi_esami``), then
+``avviso_come_rispondere``.
+"""
 
 from __future__ import annotations
 
 from datetime import date
 
-from bot.reminders.schedule import months_for
+from bot.content import ContentStore
+from bot.reminders.dates import italian_date
 
 TOPIC_AVVISO = "promemoria.avviso"
-
-# What the tests are, without article ("il momento degli <label>").
-KIND_LABELS: dict[str, str] = {
-    "fosfato_6m": "esami del metabolismo del fosfato",
-    "completo_12m": "esami completi del metabolismo fosfo-calcico",
-}
 
 CALENDAR_SUMMARIES: dict[str, str] = {
     "fosfato_6m": "Esami del metabolismo del fosfato (ogni 6 mesi)",
@@ -25,37 +27,21 @@ CALENDAR_DESCRIPTION = (
     "Questo promemoria non sostituisce le indicazioni del tuo medico."
 )
 
-HOW_TO_ANSWER = (
-    "Se li hai già fatti, scrivimi «fatto» e aggiorno il prossimo promemoria. "
-    "Puoi anche scrivere «rimanda» e te lo ricordo tra una settimana, "
-    "oppure «stop» per non ricevere più promemoria. "
-    "Per prenotare o per dubbi sugli esami rivolgiti al tuo centro di riferimento."
-)
 
-
-def format_date(d: date) -> str:
-    return d.strftime("%d/%m/%Y")
-
-
-def kind_label(kind: str) -> str:
-    return f"{KIND_LABELS[kind]} (il controllo che si fa ogni {months_for(kind)} mesi)"
-
-
-def reminder_text(kind: str, due: date, today: date) -> str:
-    """The reminder message for ``kind`` due on ``due``, as seen on ``today``."""
-    label = kind_label(kind)
-    days = (due - today).days
+def _notice_key(days: int) -> str:
+    """The promemoria.yml key of the reminder sent ``days`` days before the due date."""
     if days < 0:
-        first = (
-            f"Promemoria: gli {label} erano previsti entro il {format_date(due)}. "
-            "Se non li hai ancora fatti, puoi prenotarli appena ti è possibile."
-        )
-    else:
-        if days > 1:
-            when = f"tra {days} giorni (entro il {format_date(due)})"
-        elif days == 1:
-            when = f"domani ({format_date(due)})"
-        else:
-            when = f"oggi ({format_date(due)})"
-        first = f"Promemoria: {when} è il momento degli {label}."
-    return f"{first}\n{HOW_TO_ANSWER}"
+        return "avviso_scaduto"
+    if days == 0:
+        return "avviso_oggi"
+    return "avviso_domani" if days == 1 else "avviso_anticipo"
+
+
+def reminder_text(content: ContentStore, kind: str, due: date, today: date) -> str:
+    """The reminder message for ``kind`` due on ``due``, as seen on ``today``."""
+    texts = content.texts("promemoria")
+    days = (due - today).days
+    notice = str(texts[_notice_key(days)]).format(
+        giorni=days, data=italian_date(due), esami=texts["nomi_esami"][kind]
+    )
+    return f"{notice.strip()}\n{str(texts['avviso_come_rispondere']).strip()}"

@@ -86,7 +86,8 @@ def test_sends_due_reminders_once(engine: Engine, store: ReminderStore, fake: Fa
     assert len(delivered) == 6 == len(set(delivered))
     assert {chat for chat, _ in delivered} == {"1001", "1002", "1003"}
     for _, text in delivered:
-        assert text.startswith("Promemoria: tra 14 giorni (entro il 15/03/2027) è il momento degli esami")
+        assert text.startswith("Promemoria: tra 14 giorni, entro il 15 marzo 2027, è il momento degli esami")
+        assert "«fatto»" in text and "«rimanda»" in text and "«stop»" in text
     assert all(r.state == "sent" and r.attempts == 1 for r in by_notice(engine, date(2027, 3, 1)))
     # again, and later the same day: nothing more
     assert d.run_once(NOW).sent == 0
@@ -95,7 +96,7 @@ def test_sends_due_reminders_once(engine: Engine, store: ReminderStore, fake: Fa
     # on the due day, the second notice
     due_day = datetime(2027, 3, 15, 9, 0, tzinfo=ROME)
     assert d.run_once(due_day).sent == 6
-    assert sum("oggi (15/03/2027)" in text for _, text in fake.delivered()) == 6
+    assert sum("oggi, 15 marzo 2027" in text for _, text in fake.delivered()) == 6
     assert all(r.state == "sent" for r in rows(engine))
 
 
@@ -117,7 +118,7 @@ def test_nothing_is_sent_early_or_outside_the_window(
 
 def test_user_who_stopped_gets_nothing(engine: Engine, store: ReminderStore, fake: FakeTelegram) -> None:
     seed(store, ["1001", "1002"])
-    store.unsubscribe("telegram", "1001")
+    store.delete_user("telegram", "1001")
     assert dispatcher(engine, fake).run_once(NOW).sent == 1
     assert [chat for chat, _ in fake.delivered()] == ["1002"]
 

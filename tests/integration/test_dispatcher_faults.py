@@ -1,15 +1,16 @@
 """Crash tests with real processes: ``kill -9`` a dispatcher at each step, then restart.
 
-Each run seeds 4 due reminders, starts a ``send-due`` process with
-``CALCINOSI_FAULT_PAUSE=<step>`` (the process prints a marker and waits at that step),
-kills it with SIGKILL, then runs a fresh dispatcher after the claim lease and checks,
-per reminder, how many times the fake Telegram server received it.
+Each run seeds 4 due reminders, starts a ``send-due`` process with the crash hook of
+fault_server.py as the dispatcher's step hook and ``CALCINOSI_FAULT_PAUSE=<step>`` (the
+process prints a marker and waits at that step), kills it with SIGKILL, then runs a fresh
+dispatcher after the claim lease and checks, per reminder, how many times the fake
+Telegram server received it.
 
 The 20-run loops fork their processes from a small fork server
-(``python -m bot.reminders.faults``: imports once, one real child process per run)
-to stay within the time budget; ``test_kill_9_real_cli`` does each step with a plain
-``python -m bot.reminders.cli send-due`` process, and the random kills and the two
-concurrent dispatchers use plain processes too.
+(``python -m tests.integration.fault_server``: imports once, one real child process per
+run) to stay within the time budget; ``test_kill_9_real_cli`` does each step with a fresh
+``python -m tests.integration.fault_server send-due`` process, and the random kills and
+the two concurrent dispatchers use plain ``python -m bot.reminders.cli`` processes.
 
 Steps: ``after_claim`` (claims committed, nothing sent), ``before_send`` (``sending``
 committed, HTTP not made), ``after_send`` (HTTP done, ``sent`` not recorded), plus kills
@@ -61,7 +62,7 @@ AFTER_LEASE = NOW + CONFIG.lease + timedelta(minutes=1)
 RUNS = 20  # per step
 RANDOM_RUNS = 6
 WORKERS = 2  # runs in parallel, each with its own database and fork server
-KINDS = {"fosfato_6m": "metabolismo del fosfato", "completo_12m": "fosfo-calcico"}
+KINDS = {"fosfato_6m": "ogni 6 mesi", "completo_12m": "ogni 12 mesi"}  # in the sent text
 DONE = {"fosfato_6m": date(2026, 9, 15), "completo_12m": date(2026, 3, 15)}
 
 
@@ -112,10 +113,12 @@ def env_for(url: str, fake: FakeTelegram, **extra: str) -> dict[str, str]:
     return env
 
 
-def send_due(url: str, fake: FakeTelegram, **extra: str) -> subprocess.Popen[str]:
+def send_due(url: str, fake: FakeTelegram, **fault: str) -> subprocess.Popen[str]:
+    """A ``send-due`` process; with ``fault`` variables, the one with the crash hook."""
+    module = "tests.integration.fault_server" if fault else "bot.reminders.cli"
     return subprocess.Popen(
-        [sys.executable, "-m", "bot.reminders.cli", "send-due", "--now", NOW.isoformat()],
-        env=env_for(url, fake, **extra),
+        [sys.executable, "-m", module, "send-due", "--now", NOW.isoformat()],
+        env=env_for(url, fake, **fault),
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -179,11 +182,11 @@ def kill_at_marker(proc: subprocess.Popen[str]) -> str:
 
 
 class ForkServer:
-    """Client of ``python -m bot.reminders.faults`` (one per worker thread)."""
+    """Client of ``python -m tests.integration.fault_server`` (one per worker thread)."""
 
     def __init__(self) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bot.reminders.faults"],
+            [sys.executable, "-m", "tests.integration.fault_server"],
             env={**os.environ, "PYTHONPATH": str(ROOT)},
             cwd=ROOT,
             stdin=subprocess.PIPE,
@@ -264,7 +267,7 @@ def run_once_with_fault(
         seed(engine, chats)  # 4 reminders due now
         at = "0" if step == "after_claim" else str(random.randrange(4))
         fault = {"CALCINOSI_FAULT_PAUSE": step, "CALCINOSI_FAULT_AT": at, "CALCINOSI_FAULT_SLEEP": "30"}
-        if server is None:  # a plain `python -m bot.reminders.cli send-due` process
+        if server is None:  # a fresh `python -m tests.integration.fault_server send-due` process
             proc = send_due(url, fake, **fault)
             kill_at_marker(proc)
             assert proc.returncode == -signal.SIGKILL
@@ -332,7 +335,7 @@ def test_kill_9_real_cli(
     fake: FakeTelegram,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """Each step once with a plain ``python -m bot.reminders.cli send-due`` process."""
+    """Each step once with a fresh ``python -m tests.integration.fault_server send-due`` process."""
     url = backend.urls[0]
     for step in ("after_claim", "before_send", "after_send"):
         figures = run_once_with_fault(url, fake, step, 0)

@@ -3,31 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
-from pathlib import Path
 from typing import Any
 
-import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.rispondi import ActionRispondi
-from bot.answers import Answerer
-from bot.content import ContentStore
-from bot.reminders.conversation import ReminderDialogue
-from bot.reminders.db import make_engine, upgrade
-from bot.reminders.store import ReminderStore
-
-TODAY = dt.date(2026, 11, 21)
-
-
-@pytest.fixture()
-def answerer(tmp_path: Path) -> Answerer:
-    url = f"sqlite:///{tmp_path / 'r.db'}"
-    upgrade(url)
-    store = ReminderStore(make_engine(url))
-    content = ContentStore()
-    return Answerer(content, ReminderDialogue(store, content, today=lambda: TODAY))
+from bot.answers import FORGET_FLAG, Answerer
 
 
 def run_action(
@@ -38,7 +20,6 @@ def run_action(
     ranking: list[dict[str, Any]] | None = None,
     sender: str = "utente-1",
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    ActionRispondi.answerer = answerer
     tracker = Tracker(
         sender_id=sender,
         slots={"benvenuto_inviato": True, **(slots or {})},
@@ -84,7 +65,8 @@ def test_urgent_comes_first_and_the_other_question_after(answerer: Answerer) -> 
         {"name": "dieta_cibi_ricchi_fosforo", "confidence": 0.7},
     ]
     messages, _ = run_action(answerer, "...", "urgenza", {"benvenuto_inviato": False}, ranking)
-    assert topics(messages) == ["sicurezza.urgenza", "dieta.cibi_ricchi_fosforo"]
+    # The emergency answer first, even before the welcome of a new conversation.
+    assert topics(messages) == ["sicurezza.urgenza", "bot.benvenuto", "dieta.cibi_ricchi_fosforo"]
 
 
 def test_fallback_offers_the_closest_topics(answerer: Answerer) -> None:
@@ -109,45 +91,33 @@ def test_follow_up_uses_the_last_topic(answerer: Answerer) -> None:
     assert topic.follow_ups["latte"].strip()[:30] in messages[0]["text"]
 
 
-def test_subscription_flow_stores_nothing_before_consent(answerer: Answerer) -> None:
-    store = answerer.reminders.store
-    messages, slots = run_action(answerer, "voglio i promemoria", "promemoria_attiva")
-    assert topics(messages) == ["promemoria.attiva"]
-    assert messages[0]["custom"]["asks"] == "consenso"
-    assert not store.is_subscribed("rest", "utente-1")
-
-    messages, slots = run_action(answerer, "sì", "affermazione", slots)
-    assert store.is_subscribed("rest", "utente-1")
-    assert messages[0]["custom"]["asks"] == "data_esami_6m"
-
-    messages, slots = run_action(answerer, "31/8/2026", "data", slots)
-    assert messages[0]["custom"]["asks"] == "data_esami_12m"
-
-    messages, slots = run_action(answerer, "il 30 dicembre", "data", slots)
-    # 30 December with no year is the most recent past one: 2025.
-    assert topics(messages) == ["promemoria.attivato"]
-    assert messages[0]["custom"]["next_due"] == {
-        "fosfato_6m": "2027-02-28",
-        "completo_12m": "2026-12-30",
-    }
-    assert slots["in_attesa"] is None
+def test_the_answer_about_follow_up_tests_offers_reminders_for_one_answer(
+    answerer: Answerer,
+) -> None:
+    _, slots = run_action(answerer, "ogni quanto gli esami?", "controlli_esami_periodici")
+    assert slots["offerta_promemoria"] is True  # a "sì" now starts the form (data/rules/)
+    _, slots = run_action(answerer, "grazie", "grazie", {"offerta_promemoria": True})
+    assert slots == {"offerta_promemoria": False}
 
 
-def test_future_date_is_refused_and_asked_again(answerer: Answerer) -> None:
-    slots = {"in_attesa": "data_esami_6m", "bozza_promemoria": {}}
-    answerer.reminders.store.subscribe("rest", "utente-1", "v1")
-    messages, new_slots = run_action(answerer, "15/01/2027", "data", slots)
-    assert messages[0]["custom"]["asks"] == "data_esami_6m"
-    assert "futuro" in messages[0]["text"]
-    assert new_slots["in_attesa"] == "data_esami_6m"
+def test_no_after_the_offer_is_understood(answerer: Answerer) -> None:
+    messages, slots = run_action(answerer, "no grazie", "negazione", {"offerta_promemoria": True})
+    assert topics(messages) == ["promemoria.disattivato"]
+    assert slots["offerta_promemoria"] is False
 
 
-def test_overdue_tests_are_said_plainly(answerer: Answerer) -> None:
-    slots = {"in_attesa": "data_esami_12m", "bozza_promemoria": {"fosfato_6m": "2026-01-10"}}
-    answerer.reminders.store.subscribe("rest", "utente-1", "v1")
-    messages, _ = run_action(answerer, "10/01/2025", "data", slots)
-    assert messages[0]["custom"]["next_due"] == {"fosfato_6m": "2026-07-10", "completo_12m": "2026-01-10"}
-    assert messages[0]["text"].count("in ritardo") == 2
+def test_next_tests_without_reminders_offers_them(answerer: Answerer) -> None:
+    messages, slots = run_action(answerer, "quando ho i prossimi esami?", "promemoria_prossimi")
+    assert topics(messages) == ["promemoria.prossimi"]
+    assert "next_due" not in messages[0]["custom"]
+    assert slots["offerta_promemoria"] is True
+
+
+def test_the_welcome_slot_is_set_once(answerer: Answerer) -> None:
+    _, slots = run_action(answerer, "ciao", "saluto", slots={"benvenuto_inviato": False})
+    assert slots["benvenuto_inviato"] is True
+    _, slots = run_action(answerer, "ciao", "saluto")
+    assert "benvenuto_inviato" not in slots  # no event on every message
 
 
 def test_delete_my_data_removes_the_subscription(answerer: Answerer) -> None:
@@ -156,3 +126,11 @@ def test_delete_my_data_removes_the_subscription(answerer: Answerer) -> None:
     messages, _ = run_action(answerer, "cancella i miei dati", "dati_cancella")
     assert topics(messages) == ["promemoria.dati_cancellati"]
     assert not store.is_subscribed("rest", "utente-1")
+    # The one explicit signal for the channel to delete the conversation too.
+    assert messages[-1]["custom"][FORGET_FLAG] is True
+
+
+def test_no_other_message_asks_to_forget(answerer: Answerer) -> None:
+    for text, intent in [("stop promemoria", "promemoria_stop"), ("ciao", "saluto")]:
+        messages, _ = run_action(answerer, text, intent)
+        assert all(FORGET_FLAG not in m["custom"] for m in messages)

@@ -232,14 +232,14 @@ def test_snooze_without_running_reminder_moves_the_next_notice(
         store.snooze("telegram", CHAT, 0, NOW)
 
 
-def test_unsubscribe_and_delete_user_remove_everything(store: ReminderStore, engine: Engine) -> None:
+def test_delete_user_removes_everything(store: ReminderStore, engine: Engine) -> None:
     for channel, user in (("telegram", CHAT), ("rest", "web-1")):
         store.subscribe(channel, user, "v1", NOW)
         store.set_last_done(channel, user, "fosfato_6m", date(2026, 9, 15), NOW)
         store.set_last_done(channel, user, "completo_12m", date(2026, 9, 15), NOW)
     assert count(engine, Delivery) == 8
-    assert store.unsubscribe("telegram", CHAT) is True
-    assert store.unsubscribe("telegram", CHAT) is False
+    assert store.delete_user("telegram", CHAT) is True
+    assert store.delete_user("telegram", CHAT) is False
     assert not store.is_subscribed("telegram", CHAT)
     assert store.next_due("telegram", CHAT) == {}
     assert (count(engine, Subscriber), count(engine, Schedule), count(engine, Delivery)) == (1, 2, 4)
@@ -261,7 +261,7 @@ def test_pending_notices_for_web_users(store: ReminderStore) -> None:
     assert [(n.kind, n.due_date, n.topic) for n in notices] == [
         ("fosfato_6m", date(2027, 3, 15), "promemoria.avviso")
     ]
-    assert "tra 14 giorni (entro il 15/03/2027)" in notices[0].text
+    assert "tra 14 giorni, entro il 15 marzo 2027" in notices[0].text
     # without mark they stay; with mark they are shown once
     assert len(store.pending_notices("rest", "web-1", NOW, mark=True)) == 1
     assert store.pending_notices("rest", "web-1", NOW, mark=True) == []
@@ -272,7 +272,7 @@ def test_pending_notices_for_web_users(store: ReminderStore) -> None:
         ("fosfato_6m", date(2027, 3, 15)),
         ("completo_12m", date(2027, 4, 1)),
     ]
-    assert "erano previsti entro il 15/03/2027" in notices[0].text
+    assert "erano da fare entro il 15 marzo 2027" in notices[0].text
     assert store.pending_notices("rest", "web-1", later) == []
     assert store.pending_notices("rest", "sconosciuto", later) == []
 

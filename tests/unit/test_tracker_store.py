@@ -13,6 +13,7 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
     ActionExecuted,
+    ActiveLoop,
     BotUttered,
     SessionStarted,
     SlotSet,
@@ -206,7 +207,7 @@ def test_recent_part_keeps_the_last_turns_and_every_slot_value() -> None:
     for i in range(12):
         for event in one_turn(f"domanda {i}", f"argomento.{i}"):
             tracker.update(event)
-    tracker.update(SlotSet("in_attesa", "consenso"))
+    tracker.update(SlotSet("offerta_promemoria", True))
     short = recent_part(tracker, keep_turns=3)
     assert user_texts(short) == ["domanda 9", "domanda 10", "domanda 11"]
     assert short.current_slot_values() == tracker.current_slot_values()
@@ -217,6 +218,34 @@ def test_recent_part_keeps_the_last_turns_and_every_slot_value() -> None:
     assert len(short.events) < len(tracker.events) / 2
     # Short conversations are left as they are.
     assert recent_part(short, keep_turns=3) is short
+
+
+def test_recent_part_keeps_a_form_started_before_the_kept_turns() -> None:
+    """The sign-up form, begun long ago and interrupted by questions, is still active with
+    its pending question and the consent already given."""
+    tracker = DialogueStateTracker.from_events("s", [ActionExecuted("action_listen")], slots=DOMAIN.slots)
+    tracker.update(UserUttered("attiva i promemoria", {"name": "promemoria_attiva", "confidence": 1}))
+    tracker.update(ActionExecuted("promemoria_form"))
+    tracker.update(ActiveLoop("promemoria_form"))
+    tracker.update(SlotSet("requested_slot", "consenso"))
+    tracker.update(ActionExecuted("action_listen"))
+    tracker.update(UserUttered("sì", {"name": "affermazione", "confidence": 1}))
+    tracker.update(ActionExecuted("promemoria_form"))
+    tracker.update(SlotSet("consenso", True))
+    tracker.update(SlotSet("requested_slot", "data_esami_6m"))
+    tracker.update(ActionExecuted("action_listen"))
+    for i in range(6):
+        for event in one_turn(f"domanda {i}", f"argomento.{i}"):
+            tracker.update(event)
+    short = recent_part(tracker, keep_turns=3)
+    assert user_texts(short) == ["domanda 3", "domanda 4", "domanda 5"]
+    assert short.active_loop_name == "promemoria_form"
+    assert short.get_slot("requested_slot") == "data_esami_6m"
+    assert short.get_slot("consenso") is True
+    assert short.current_slot_values() == tracker.current_slot_values()
+    # No form active: none is added.
+    tracker.update(ActiveLoop(None))
+    assert recent_part(tracker, keep_turns=3).active_loop_name is None
 
 
 def test_a_long_conversation_is_short_in_memory_and_whole_in_the_database(tracker_url: str) -> None:

@@ -1,4 +1,10 @@
-"""Fault-injection hook for the crash tests (inactive unless the env var is set).
+"""Crash hooks and a fork server for tests/integration/test_dispatcher_faults.py.
+
+Run from the repository root:
+
+* ``python -m tests.integration.fault_server send-due --now ...``: the reminders command
+  line (``bot.reminders.cli.run``) with :func:`fault_point` as the dispatcher's step hook;
+* ``python -m tests.integration.fault_server``: the fork server (see :func:`serve`).
 
 ``CALCINOSI_FAULT_PAUSE=<point>`` makes the dispatcher print ``FAULT_PAUSE <point> <n>``
 on stdout and stop there (sleep), so a test can ``kill -9`` the process at that
@@ -12,17 +18,20 @@ If nobody kills it, the process exits abruptly after ``CALCINOSI_FAULT_SLEEP`` s
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import time
 
+from bot.reminders import cli, telegram  # noqa: F401  (imported once, before forking)
+
 FAULT_ENV = "CALCINOSI_FAULT_PAUSE"
 FAULT_AT_ENV = "CALCINOSI_FAULT_AT"
 FAULT_SLEEP_ENV = "CALCINOSI_FAULT_SLEEP"
-POINTS = ("after_claim", "before_send", "after_send")
 
 
-def fault_point(name: str, index: int = 0) -> None:
+def fault_point(name: str, index: int) -> None:
+    """The dispatcher's step hook: pause at the step chosen by the environment."""
     if os.environ.get(FAULT_ENV) != name:
         return
     if index != int(os.environ.get(FAULT_AT_ENV) or 0):
@@ -34,18 +43,13 @@ def fault_point(name: str, index: int = 0) -> None:
 
 
 def serve() -> int:
-    """Fork server for the crash tests: ``python -m bot.reminders.faults``.
+    """For each JSON line ``{"argv": [...], "env": {...}}`` on stdin, fork a child that runs
+    ``bot.reminders.cli.run(argv, on_step=fault_point)`` with exactly that environment.
 
-    Imports the dispatcher once, then for each JSON line ``{"argv": [...], "env": {...}}``
-    on stdin forks a child that runs ``bot.reminders.cli.run(argv)`` with exactly that
-    environment. Prints ``CHILD <pid>`` and, when the child is gone, ``EXIT <pid> <status>``.
+    Prints ``CHILD <pid>`` and, when the child is gone, ``EXIT <pid> <status>``.
     Each child is a separate OS process with its own database connections, so a
     ``kill -9`` on it is a real crash, without paying the interpreter start-up per run.
     """
-    import json
-
-    from bot.reminders import cli, telegram  # noqa: F401  (imported once, before forking)
-
     for line in sys.stdin:
         if not line.strip():
             continue
@@ -58,7 +62,7 @@ def serve() -> int:
             try:
                 os.environ.clear()
                 os.environ.update(request["env"])
-                code = cli.run(request["argv"])
+                code = cli.run(request["argv"], on_step=fault_point)
             finally:
                 sys.stdout.flush()
                 sys.stderr.flush()
@@ -70,4 +74,4 @@ def serve() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(serve())
+    sys.exit(cli.run(sys.argv[1:], on_step=fault_point) if sys.argv[1:] else serve())

@@ -1,0 +1,38 @@
+"""The safety layer as a Rasa NLU component: what it overrides and what it leaves."""
+
+from __future__ import annotations
+
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.nlu.safety_override import SafetyOverride
+
+
+def parsed(text: str, intent: str) -> Message:
+    message = Message({TEXT: text})
+    message.set(INTENT, {"name": intent, "confidence": 0.6})
+    message.set(INTENT_RANKING_KEY, [{"name": intent, "confidence": 0.6}])
+    return message
+
+
+def intent_after(text: str, intent: str) -> str:
+    [message] = SafetyOverride().process([parsed(text, intent)])
+    return str(message.get(INTENT)["name"])
+
+
+def test_a_red_flag_overrides_any_intent_and_keeps_the_ranking() -> None:
+    [message] = SafetyOverride().process(
+        [parsed("attiva i promemoria, ho un dolore fortissimo al petto", "promemoria_attiva")]
+    )
+    assert message.get(INTENT) == {"name": "urgenza", "confidence": 1.0}
+    assert [e["name"] for e in message.get(INTENT_RANKING_KEY)] == ["urgenza", "promemoria_attiva"]
+
+
+def test_a_reminder_request_by_a_relative_is_not_a_personal_decision() -> None:
+    text = "salve, sono la mamma di un ragazzo con calcinosi tumorale, vorrei i promemoria per i suoi esami"
+    assert intent_after(text, "dieta_cosa_mangiare") == "consiglio_personale"
+    assert intent_after(text, "promemoria_attiva") == "promemoria_attiva"
+
+
+def test_button_payloads_are_left_alone() -> None:
+    assert intent_after("/urgenza_finta", "aiuto") == "aiuto"
