@@ -247,12 +247,8 @@ class ReminderDialogue:
             text = self.text("data_futura", data=italian_date(answer.value))
             return Reply(messages=[message("promemoria.fatto", text)])
         done_on = answer.value if answer.status == "ok" and answer.value else today
-        # The complete tests include the phosphate ones: both roll when the 12-month
-        # tests were due within two months; otherwise only the 6-month ones.
-        kinds = ["fosfato_6m"]
-        if (due["completo_12m"] - done_on).days <= 60:
-            kinds.append("completo_12m")
-        self.store.mark_done(turn.channel, turn.sender, done_on, kinds)
+        # Which tests were done: the store's one rule (those whose reminders are running).
+        self.store.mark_done(turn.channel, turn.sender, done_on)
         due = self.store.next_due(turn.channel, turn.sender)
         text = self._due_text("fatto", due, data=italian_date(done_on))
         return Reply(messages=[message("promemoria.fatto", text, next_due=self._due_payload(due))])

@@ -134,3 +134,23 @@ def test_no_other_message_asks_to_forget(answerer: Answerer) -> None:
     for text, intent in [("stop promemoria", "promemoria_stop"), ("ciao", "saluto")]:
         messages, _ = run_action(answerer, text, intent)
         assert all(FORGET_FLAG not in m["custom"] for m in messages)
+
+
+def test_done_rolls_the_tests_whose_reminders_are_running(answerer: Answerer) -> None:
+    """One rule for which tests were just done: the store's (reminders running)."""
+    import datetime as dt
+
+    from bot.reminders.schedule import add_months
+    from tests.unit.conftest import TODAY
+
+    store, now = answerer.reminders.store, dt.date.today()
+    store.subscribe("rest", "utente-1", "v1")
+    store.set_last_done("rest", "utente-1", "fosfato_6m", add_months(now, -6) + dt.timedelta(days=5))
+    store.set_last_done("rest", "utente-1", "completo_12m", now - dt.timedelta(days=100))
+    before = store.next_due("rest", "utente-1")
+    messages, _ = run_action(answerer, "li ho fatti oggi", "promemoria_fatto")
+    assert topics(messages) == ["promemoria.fatto"]
+    assert messages[0]["custom"]["next_due"] == {
+        "fosfato_6m": add_months(TODAY, 6).isoformat(),
+        "completo_12m": before["completo_12m"].isoformat(),
+    }
