@@ -31,6 +31,8 @@ def turn_from_tracker(tracker: Tracker) -> Turn:
         confidence=float(intent.get("confidence") or 0.0),
         text=str(latest.get("text") or ""),
         ranking=list(latest.get("intent_ranking") or []),
+        entities=list(latest.get("entities") or []),
+        topic_ranking=list(latest.get("topic_ranking") or []),
         slots={name: tracker.get_slot(name) for name in SLOTS},
         channel=str(tracker.get_latest_input_channel() or "rest"),
         sender=str(tracker.sender_id),

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import threading
+from functools import partial
 
 from bot.answers import Answerer
 from bot.content import ContentStore
@@ -16,9 +17,16 @@ def answerer() -> Answerer:
     global _answerer
     with _lock:
         if _answerer is None:
-            from bot.reminders.conversation import ReminderDialogue
+            from bot.feedback import record_vote
+            from bot.reminders.conversation import ReminderDialogue, today_in_rome
 
-            _answerer = Answerer(ContentStore(), ReminderDialogue.from_environment())
+            reminders = ReminderDialogue.from_environment()
+            _answerer = Answerer(
+                ContentStore(),
+                reminders,
+                record_vote=partial(record_vote, reminders.store.engine),
+                today=today_in_rome,
+            )
         return _answerer
 
 

@@ -5,7 +5,13 @@
   run [--no-train]    addestra se serve e avvia tutto su localhost
   web                 solo la pagina web della chat
   content check       controlla i contenuti in content/it/ (per lo staff della clinica)
+  content review-pack [--out PATH]
+                      pacchetto HTML da stampare e firmare (default var/review-pack.html)
   reminders ...       promemoria: run | send-due --now <ISO> | upgrade
+  privacy purge [--days N] [--now ISO]
+                      cancella le conversazioni più vecchie del periodo di conservazione
+  report [--out PATH] [--weeks N]
+                      rapporto HTML per lo staff della clinica (default var/report.html)
 """
 
 from __future__ import annotations
@@ -57,7 +63,17 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--no-train", action="store_true")
     sub.add_parser("web")
     content = sub.add_parser("content")
-    content.add_argument("action", choices=["check"])
+    content.add_argument("action", choices=["check", "review-pack"])
+    content.add_argument("--out", help="review-pack: file HTML (default var/review-pack.html)")
+    privacy = sub.add_parser("privacy")
+    privacy.add_argument("action", choices=["purge"])
+    privacy.add_argument(
+        "--days", type=int, help="giorni di conservazione (default CALCINOSI_RETENTION_DAYS o 90)"
+    )
+    privacy.add_argument("--now", help="data e ora ISO del taglio (default: adesso)")
+    report = sub.add_parser("report")
+    report.add_argument("--out", help="file HTML (default var/report.html)")
+    report.add_argument("--weeks", type=int, help="settimane mostrate (default 12)")
     args = parser.parse_args(argv)
 
     if args.command == "setup":
@@ -78,10 +94,22 @@ def main(argv: list[str] | None = None) -> int:
         return run_all()
     if args.command == "web":
         return _web()
+    if args.command == "content" and args.action == "review-pack":
+        from bot.review_pack import main as review_pack_main
+
+        return review_pack_main(args.out)
     if args.command == "content":
         from bot.content_check import main as check_main
 
         return check_main()
+    if args.command == "privacy":
+        from bot.retention import purge_command
+
+        return purge_command(args.days, args.now)
+    if args.command == "report":
+        from bot.report import report_command
+
+        return report_command(args.out, args.weeks)
     return 2
 
 

@@ -11,16 +11,25 @@ The first answer of a conversation also gets the welcome (automated assistant, n
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.content import ContentStore, Topic
+from bot.content import ContentStore, Topic, is_approved
+from bot.foods import FoodTable
+from bot.safety import needs_specialist_only
+from bot.senses import SPORT
 from bot.text import normalize
-from bot.topics import DIALOGUE_INTENTS, content_intents, intent_for_topic
+from bot.topics import DIALOGUE_INTENTS, FEEDBACK_INTENTS, content_intents, intent_for_topic
 
 # A content intent that the classifier ranks this high, behind an urgent override,
 # is answered after the emergency message.
 SECONDARY_TOPIC_CONFIDENCE = 0.35
+# A personal question is answered with the caveat and the general answer of the topic it
+# is about when the classifier's topic ranking (framing aside) gives that topic this share.
+PERSONAL_TOPIC_SHARE = 0.4
 # How many topics the fallback offers as buttons.
 FALLBACK_SUGGESTIONS = 3
 FOOD_TOPIC = "dieta.cibi_ricchi_fosforo"
@@ -33,6 +42,38 @@ WELCOME_SLOT = "benvenuto_inviato"
 FORGET_FLAG = "cancella_conversazione"
 
 DIALOGUE_INTENT_FOR_TOPIC = {topic: intent for intent, topic in DIALOGUE_INTENTS.items()}
+# A named food (content/it/alimenti.yml) is answered about that food, whatever topic the
+# classifier guessed ("la coca cola fa male?" is not about pain), except under these.
+NOT_ABOUT_FOOD = frozenset(
+    {
+        "riabilitazione_idrochinesiterapia",  # "l'acqua della piscina"
+        "evitare_leganti_calcio",
+        "evitare_vitamina_d",
+        "condizione_diagnosi_differenziale",
+        "privacy", "aiuto", "chi_sei", "saluto", "grazie", "arrivederci",
+    }
+)
+MAX_FOODS = 3  # foods named in one answer
+# Ask instead of guessing when the two best topics are this close and neither is sure.
+CLARIFY_MARGIN = 0.05
+CLARIFY_BELOW = 0.3
+# "il calcio va bene?": calcium or football? Asked only of a short message that says neither
+# (bot/senses.py settles it when the message speaks of the sport).
+CALCIUM_WORD = re.compile(r"\bcalcio\b")
+CALCIUM_QUESTION_WORDS = 6
+CALCIUM_CONTEXT = re.compile(
+    r"\b(?:cib\w*|mangi\w*|latte|formagg\w*|dieta|integrator\w*|aliment\w*|acqua|bere|bev\w*|"
+    r"sangue|esam\w*|prend\w*|compress\w*|pastigl\w*|quant\w*|ricc\w*|assorb\w*|vitamina|"
+    r"legant\w*|chelant\w*|fosforo|oss[aoi]|carbonato|acetato|sali|latticin\w*|mozzarell\w*|"
+    r"yogurt|troppo|poco|elimin\w*|togli\w*|soglia|crescit\w*|crescendo|serve|servono)\b"
+)
+CALCIUM_SENSES = ("evitare_calcio_dieta", "riabilitazione_esercizio")
+# "e il caffè?": what a follow-up asks about, to name it when there is nothing specific.
+FOLLOW_UP_OBJECT = re.compile(
+    r"^\s*(?:e|ma|invece)\s+(?:per\s+|con\s+|nei\s+|negli\s+|nel\s+|nella\s+)?"
+    r"(?:il|lo|la|i|gli|le|l'|un|una|uno)?\s*(?P<what>[^?!.]{2,40}?)\s*[?!.]*\s*$",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -43,6 +84,9 @@ class Turn:
     text: str = ""
     confidence: float = 1.0
     ranking: list[dict[str, Any]] = field(default_factory=list)
+    entities: list[dict[str, Any]] = field(default_factory=list)
+    # The classifier's topics without the safety framing (bot/nlu/tfidf_classifier.py).
+    topic_ranking: list[dict[str, Any]] = field(default_factory=list)
     slots: dict[str, Any] = field(default_factory=dict)
     channel: str = "rest"
     sender: str = ""
@@ -76,12 +120,40 @@ def message(
     return payload
 
 
+# Stores one "Ti è stata utile?" vote: (topic id, vote, day). See bot/feedback.py.
+VoteRecorder = Callable[[str, str, dt.date], None]
+
+
+def feedback_buttons(topic_id: str) -> list[dict[str, str]]:
+    """The vote buttons under a content answer (payloads fit Telegram's 64 bytes)."""
+    return [
+        {"title": "Sì, utile", "payload": f'/utile{{"argomento":"{topic_id}"}}'},
+        {"title": "No", "payload": f'/non_utile{{"argomento":"{topic_id}"}}'},
+    ]
+
+
 class Answerer:
     """Turns a :class:`Turn` into the bot's messages, reading texts from the content store."""
 
-    def __init__(self, content: ContentStore, reminders: Any = None) -> None:
+    def __init__(
+        self,
+        content: ContentStore,
+        reminders: Any = None,
+        record_vote: VoteRecorder | None = None,
+        today: Callable[[], dt.date] = dt.date.today,
+    ) -> None:
         self.content = content
         self.reminders = reminders  # bot.reminders.conversation.ReminderDialogue or None
+        self.record_vote = record_vote
+        self.today = today
+        self._food_table: tuple[dict[str, Any], FoodTable] | None = None
+
+    def food_table(self) -> FoodTable:
+        """content/it/alimenti.yml as a table, built again after an edit."""
+        data = self.content.texts("alimenti")
+        if self._food_table is None or self._food_table[0] is not data:
+            self._food_table = (data, FoodTable(data))
+        return self._food_table[1]
 
     # -- building blocks -------------------------------------------------------------
 
@@ -104,14 +176,26 @@ class Answerer:
         buttons = self.buttons_for([str(t) for t in entry.get("pulsanti") or []])
         return message(topic_id, str(entry.get("testo", "")), buttons, **custom)
 
-    def topic_message(self, topic: Topic, text: str | None = None) -> dict[str, Any]:
+    def topic_message(
+        self, topic: Topic, text: str | None = None, preface: str = ""
+    ) -> dict[str, Any]:
+        """A content answer: ``preface`` (the personal-advice caveat) first, the title, the
+        text (the topic's or a follow-up's), sources and review date, the vote buttons."""
         body = text if text is not None else topic.body
+        extra = {"consiglio_personale": True} if preface else {}
+        texts = self.content.texts("schede")
+        footer = source_footer(topic, texts)
+        question = str(texts.get("domanda_utile") or "Ti è stata utile questa risposta?")
+        head = f"{preface.strip()}\n\n" if preface else ""
         return message(
             topic.id,
-            f"**{topic.title}**\n\n{body}",
-            self.buttons_for(topic.related),
+            f"{head}**{topic.title}**\n\n{body}\n\n" + "\n".join(footer) + f"\n\n{question}",
+            self.buttons_for(topic.related) + feedback_buttons(topic.id),
             title=topic.title,
             sources=[_source_label(s) for s in topic.sources],
+            fonte=footer[0],
+            stato=topic_status(topic),
+            **extra,
         )
 
     # -- the decision ----------------------------------------------------------------
@@ -151,6 +235,13 @@ class Answerer:
 
     def _answer_intent(self, turn: Turn, reply: Reply) -> list[dict[str, Any]]:
         intent = turn.intent
+        clarification = self._clarification(turn)
+        if clarification is not None:
+            return [clarification]
+        if intent not in NOT_ABOUT_FOOD and intent != "consiglio_personale":
+            food = self._foods(turn, reply)
+            if food is not None:
+                return [food]
         topic_id = content_intents().get(intent)
         if topic_id is not None:
             topic = self.content.topic(topic_id)
@@ -159,8 +250,12 @@ class Answerer:
                 if topic_id == REMINDER_OFFER_TOPIC:
                     reply.slots[OFFER_SLOT] = True  # "sì" now starts the sign-up
                 return [self.topic_message(topic)]
+        if intent == "consiglio_personale":
+            return [self._personal(turn, reply)]
         if intent == "seguito":
             return [self._follow_up(turn, reply)]
+        if intent in FEEDBACK_INTENTS:
+            return [self._vote(turn)]
         if intent in ("affermazione", "negazione", "data"):
             return [self._fallback(turn)]
         if intent in DIALOGUE_INTENTS and intent != "nlu_fallback":
@@ -189,8 +284,82 @@ class Answerer:
         if not last:
             return self._fallback(turn)
         reply.slots["ultimo_argomento"] = topic.id
-        note = str(self.content.dialogue("seguito.non_trovato").get("testo", ""))
+        asked = FOLLOW_UP_OBJECT.match(turn.text)
+        if asked:
+            note = self.content.dialogue("seguito.non_trovato_su").get("testo", "")
+            note = str(note).replace("{cosa}", asked.group("what").strip())
+        else:
+            note = str(self.content.dialogue("seguito.non_trovato").get("testo", ""))
         return self.topic_message(topic, f"{note.strip()}\n\n{topic.body}")
+
+    def _clarification(self, turn: Turn) -> dict[str, Any] | None:
+        """A question with 2-3 buttons when the message could mean two topics: an ambiguous
+        word ("calcio"), or two topics the classifier finds about as likely. The choice is
+        then answered (and remembered for follow-ups) like any topic."""
+        form = normalize(turn.text)
+        if (
+            turn.intent in CALCIUM_SENSES + ("seguito",)
+            and len(form.split()) <= CALCIUM_QUESTION_WORDS
+            and CALCIUM_WORD.search(form)
+            and not CALCIUM_CONTEXT.search(form)
+            and not SPORT.search(form)
+        ):
+            entry = self.content.dialogue("chiarimento.calcio")
+            options = [content_intents()[i] for i in CALCIUM_SENSES]
+        else:
+            ranked = [e for e in turn.ranking[:3] if str(e.get("name")) in content_intents()]
+            if len(ranked) < 2 or turn.ranking[0] is not ranked[0]:
+                return None
+            best, second = (float(e.get("confidence") or 0.0) for e in ranked[:2])
+            if best >= CLARIFY_BELOW or best - second >= CLARIFY_MARGIN:
+                return None
+            entry = self.content.dialogue("chiarimento.argomenti")
+            options = [content_intents()[str(e["name"])] for e in ranked]
+        clarify = message("bot.non_capito", str(entry.get("testo", "")), chiarimento=True)
+        clarify["buttons"] = self.buttons_for(options)
+        return clarify
+
+    def _foods(self, turn: Turn, reply: Reply, preface: str = "") -> dict[str, Any] | None:
+        """The answer about the foods the message names (the table's group of each), under
+        the topic of the first one; None when it names none."""
+        table = self.food_table()
+        names = [str(e.get("value")) for e in turn.entities if e.get("entity") == "alimento"]
+        foods = [f for f in (table.food(n) for n in dict.fromkeys(names)) if f is not None]
+        if not foods:
+            return None
+        topic = self.content.topic(foods[0].topic)
+        if topic is None:
+            return None
+        reply.slots["ultimo_argomento"] = topic.id
+        text = "\n\n".join(f.text for f in foods[:MAX_FOODS])
+        return self.topic_message(topic, text, preface=preface)
+
+    def _personal(self, turn: Turn, reply: Reply) -> dict[str, Any]:
+        """The caveat (the bot cannot decide for you, your specialist does) with the general
+        answer of the topic the question is about; the bare caveat when there is none, or
+        when only the specialist can answer (a dose, one's own values)."""
+        if needs_specialist_only(turn.text):
+            return self.dialogue("sicurezza.consiglio_personale")
+        caveat = str(self.content.dialogue("sicurezza.avvertenza_personale").get("testo", ""))
+        food = self._foods(turn, reply, preface=caveat)  # "posso mangiare il grana?"
+        if food is not None:
+            return food
+        best = turn.topic_ranking[0] if turn.topic_ranking else {}
+        topic_id = content_intents().get(str(best.get("name")))
+        topic = self.content.topic(topic_id) if topic_id else None
+        if topic is None or float(best.get("confidence") or 0.0) < PERSONAL_TOPIC_SHARE:
+            return self.dialogue("sicurezza.consiglio_personale")
+        reply.slots["ultimo_argomento"] = topic.id
+        return self.topic_message(topic, preface=caveat)
+
+    def _vote(self, turn: Turn) -> dict[str, Any]:
+        """Stores the vote (topic, yes/no, day: no text, no sender) and thanks."""
+        voted = [str(e.get("value")) for e in turn.entities if e.get("entity") == "argomento"]
+        topic_id = next(iter(voted), None) or turn.slots.get("ultimo_argomento")
+        if self.record_vote is not None and topic_id in content_intents().values():
+            self.record_vote(str(topic_id), FEEDBACK_INTENTS[turn.intent], self.today())
+        thanks = self.content.dialogue("valutazione.ricevuta").get("testo", "")
+        return message("bot.grazie", str(thanks))
 
     def _fallback(self, turn: Turn) -> dict[str, Any]:
         suggestions: list[str] = []
@@ -205,6 +374,38 @@ class Answerer:
         fallback = self.dialogue("bot.non_capito")
         fallback["buttons"] = self.buttons_for(suggestions)
         return fallback
+
+
+SECTION = re.compile(r"§\s*\d+(?:\.\d+)*")
+
+
+def topic_status(topic: Topic) -> str:
+    """"approvato" only for a valid, current clinical approval (bot.content.is_approved)."""
+    return "approvato" if is_approved(topic) else "bozza"
+
+
+def source_footer(topic: Topic, texts: dict[str, Any]) -> list[str]:
+    """What every content answer shows under its text, from the front matter: the sources
+    (short names from content/it/schede.yml, sections as §N) and the review date; then,
+    for a draft, that it awaits clinical review."""
+    names = texts.get("fonti") or {}
+    cited: dict[str, list[str]] = {}  # document name -> its sections, in order
+    for source in topic.sources:
+        entry = source if isinstance(source, dict) else {"documento": source}
+        name = str(names.get(str(entry.get("documento"))) or entry.get("documento"))
+        sections = cited.setdefault(name, [])
+        for section in SECTION.findall(str(entry.get("sezione", ""))):
+            if section.replace(" ", "") not in sections:
+                sections.append(section.replace(" ", ""))
+    cited_text = [", ".join([name, *sections]) for name, sections in cited.items()]
+    line = "Fonte: " + "; ".join(cited_text) if cited_text else "Fonte: redazione dei contenuti"
+    reviewed = (topic.meta.get("revisione") or {}).get("data")
+    if isinstance(reviewed, dt.date):
+        line += f" · Rivisto il {reviewed:%d/%m/%Y}"
+    lines = [line]
+    if topic_status(topic) == "bozza":
+        lines.append(str(texts.get("nota_bozza") or "Testo in attesa di revisione clinica."))
+    return lines
 
 
 def _source_label(source: Any) -> str:

@@ -10,6 +10,7 @@ answer without restarting or retraining anything.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import threading
 from dataclasses import dataclass, field
@@ -69,6 +70,38 @@ def parse_topic(text: str, path: Path | None = None) -> Topic:
         meta=meta,
         path=path,
         body_line=match.group(1).count("\n") + 3,
+    )
+
+
+def as_date(value: object) -> dt.date | None:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def revision_date(topic: Topic) -> dt.date | None:
+    review = topic.meta.get("revisione")
+    return as_date(review.get("data")) if isinstance(review, dict) else None
+
+
+def approval_date(topic: Topic) -> dt.date | None:
+    """``approvato_il`` as a date (None when missing or not a date)."""
+    value = topic.meta.get("approvato_il")
+    return as_date(value) if value else None
+
+
+def is_approved(topic: Topic) -> bool:
+    """True only for ``stato: approvato`` with an approval not older than the last revision."""
+    approved = approval_date(topic)
+    revised = revision_date(topic)
+    return (
+        topic.meta.get("stato") == "approvato"
+        and bool(topic.meta.get("approvato_da"))
+        and approved is not None
+        and (revised is None or revised <= approved)
     )
 
 

@@ -2,6 +2,12 @@
 
 Messages are in Italian, with file and line. Errors make the command exit non-zero;
 warnings (e.g. a review date that has passed) are printed but do not fail.
+
+Clinical sign-off lives in each file's front matter: ``stato`` (``bozza`` or ``approvato``),
+``approvato_da`` (name and role) and ``approvato_il`` (date). A draft may keep the
+``approvato_*`` fields of its last approval. An approved text revised after its approval
+(``revisione.data`` later than ``approvato_il``) is a draft again and is reported as an error.
+The drafts are listed in one informational line, counted neither as errors nor as warnings.
 """
 
 from __future__ import annotations
@@ -12,11 +18,20 @@ import statistics
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import yaml
 
 from bot import CONTENT_DIR, ROOT
-from bot.content import ContentError, Topic, parse_topic
+from bot.content import (
+    ContentError,
+    Topic,
+    approval_date,
+    as_date,
+    is_approved,
+    parse_topic,
+    revision_date,
+)
 from bot.readability import gulpease_markdown, markdown_to_plain
 from bot.topics import content_topics, intent_for_topic, load_catalogue
 
@@ -38,6 +53,7 @@ EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
 URL = re.compile(r"(?:https?://|www\.)[^\s)\]>]+", re.IGNORECASE)
 LINK = re.compile(r"\[([^\]]*)\]\(([^)]*)\)")
 REQUIRED_KEYS = ("id", "titolo", "fonti", "revisione", "prossima_revisione", "correlati")
+STATES = ("bozza", "approvato")
 
 
 @dataclass
@@ -61,13 +77,39 @@ def _line_of(text: str, needle: str) -> int:
     return text.count("\n", 0, index) + 1 if index >= 0 else 1
 
 
-def _as_date(value: object) -> dt.date | None:
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        return None
+def check_approval(topic: Topic, raw: str, today: dt.date) -> list[Finding]:
+    """The clinical sign-off fields: ``stato``, ``approvato_da``, ``approvato_il``."""
+    path = topic.path or Path("?")
+    state = topic.meta.get("stato")
+    line = _line_of(raw, "stato:")
+    if state is None:
+        return [Finding(path, 1, "manca il campo 'stato' nell'intestazione (bozza o approvato)")]
+    if state not in STATES:
+        return [Finding(path, line, f"'stato' deve essere 'bozza' o 'approvato', non '{state}'")]
+    found: list[Finding] = []
+    approved = approval_date(topic)
+    approved_line = _line_of(raw, "approvato_il:")
+    if topic.meta.get("approvato_il") and approved is None:
+        found.append(Finding(path, approved_line, "'approvato_il' deve essere una data AAAA-MM-GG"))
+    elif approved is not None and approved > today:
+        found.append(
+            Finding(path, approved_line, f"'approvato_il' è nel futuro ({approved:%d/%m/%Y})")
+        )
+    if state != "approvato":
+        return found
+    if not topic.meta.get("approvato_da"):
+        found.append(Finding(path, _line_of(raw, "approvato_da:"),
+                             "scheda approvata senza 'approvato_da' (nome e ruolo di chi approva)"))
+    if not topic.meta.get("approvato_il"):
+        found.append(Finding(path, approved_line, "scheda approvata senza 'approvato_il' (data)"))
+    revised = revision_date(topic)
+    if approved is not None and revised is not None and revised > approved:
+        found.append(Finding(
+            path, line,
+            f"testo rivisto il {revised:%d/%m/%Y}, dopo l'approvazione del {approved:%d/%m/%Y}: "
+            "è di nuovo una bozza (mettere 'stato: bozza' e farlo riapprovare)",
+        ))
+    return found
 
 
 def _words(text: str) -> list[str]:
@@ -110,7 +152,7 @@ def check_topic(
     review = topic.meta.get("revisione") or {}
     if not isinstance(review, dict) or not review.get("data") or not review.get("a_cura_di"):
         add(_line_of(raw, "revisione:"), "'revisione' deve avere 'data' e 'a_cura_di'")
-    next_review = _as_date(topic.meta.get("prossima_revisione"))
+    next_review = as_date(topic.meta.get("prossima_revisione"))
     if topic.meta.get("prossima_revisione") and next_review is None:
         add(_line_of(raw, "prossima_revisione:"), "'prossima_revisione' deve essere una data AAAA-MM-GG")
     elif next_review is not None and next_review < today:
@@ -124,6 +166,7 @@ def check_topic(
             add(_line_of(raw, "correlati:"), f"argomento correlato sconosciuto: '{related}'")
     if not 2 <= len(topic.related) <= 3:
         add(_line_of(raw, "correlati:"), "indicare 2 o 3 argomenti correlati", error=False)
+    found += check_approval(topic, raw, today)
 
     texts = [("corpo", topic.body), *((f"approfondimento '{k}'", v) for k, v in topic.follow_ups.items())]
     for label, text in texts:
@@ -173,14 +216,19 @@ def _nlu_intents(data_dir: Path) -> set[str]:
     return intents
 
 
-def run_checks(
-    content_dir: Path = CONTENT_DIR, today: dt.date | None = None
-) -> tuple[list[Finding], dict[str, float]]:
+class CheckResult(NamedTuple):
+    findings: list[Finding]
+    scores: dict[str, float]  # topic id -> Gulpease index
+    drafts: list[str]  # topic ids not (or no longer) approved: information, not a finding
+
+
+def run_checks(content_dir: Path = CONTENT_DIR, today: dt.date | None = None) -> CheckResult:
     today = today or dt.date.today()
     catalogue_ids = set(content_topics())
     shingles = source_shingles()
     findings: list[Finding] = []
     scores: dict[str, float] = {}
+    drafts: list[str] = []
     for topic_id in sorted(catalogue_ids):
         path = content_dir / f"{topic_id}.md"
         if not path.exists():
@@ -194,6 +242,8 @@ def run_checks(
             continue
         findings += check_topic(topic, raw, catalogue_ids, today, shingles)
         scores[topic.id] = gulpease_markdown(topic.body)
+        if not is_approved(topic):
+            drafts.append(topic.id or path.stem)
     if scores and statistics.median(scores.values()) < MIN_MEDIAN_GULPEASE:
         findings.append(
             Finding(content_dir, 1, f"la mediana Gulpease è {statistics.median(scores.values()):.0f}, "
@@ -220,11 +270,17 @@ def run_checks(
         for match in DOSE.finditer(text):
             findings.append(Finding(dialogue_path, _line_of(dialogue_path.read_text(), topic_id),
                                     f"{topic_id}: sembra una dose ('{match.group(0)}')"))
-    return findings, scores
+    return CheckResult(findings, scores, drafts)
+
+
+def drafts_line(drafts: list[str]) -> str:
+    """The informational summary of the texts that still await clinical sign-off."""
+    listed = f": {', '.join(drafts)}" if drafts else ""
+    return f"Bozze in attesa di revisione clinica: {len(drafts)}{listed}"
 
 
 def main() -> int:
-    findings, scores = run_checks()
+    findings, scores, drafts = run_checks()
     for finding in findings:
         print(finding)
     errors = sum(f.error for f in findings)
@@ -234,6 +290,7 @@ def main() -> int:
             f"Schede: {len(scores)}. Gulpease minimo {min(scores.values()):.0f}, "
             f"mediana {statistics.median(scores.values()):.0f}."
         )
+    print(drafts_line(drafts))
     print(f"Errori: {errors}. Avvisi: {warnings}.")
     return 1 if errors else 0
 

@@ -1,8 +1,10 @@
 """Scoring of end-to-end answers and the evaluation report (docs/evaluation.md tables).
 
 A case is the first message of a fresh conversation. The *answer* is the first reply
-after the welcome. Urgent cases must have ``sicurezza.urgenza`` as the very first reply;
-out-of-scope cases may be answered by ``bot.fuori_ambito`` or ``bot.non_capito``.
+after the welcome; it is right when one of its labels is acceptable (the general answer to
+a personal question also counts as ``sicurezza.consiglio_personale``). Urgent cases must
+have ``sicurezza.urgenza`` as the very first reply, and no other case may; out-of-scope
+cases may be answered by ``bot.fuori_ambito`` or ``bot.non_capito``.
 """
 
 from __future__ import annotations
@@ -21,42 +23,78 @@ def reply_topics(messages: list[dict[str, Any]]) -> list[str]:
     return [str((m.get("custom") or {}).get("topic")) for m in messages]
 
 
-def answer_topic(topics: list[str]) -> str | None:
-    rest = [t for t in topics if t != "bot.benvenuto"]
-    return rest[0] if rest else (topics[0] if topics else None)
+PERSONAL = "sicurezza.consiglio_personale"
+PERSONAL_FLAG = "consiglio_personale"  # custom key of a general answer to a personal question
 
 
-def is_correct(expected: str, topics: list[str]) -> bool:
-    if expected == "sicurezza.urgenza":
-        return bool(topics) and topics[0] == expected
-    got = answer_topic(topics)
-    if expected == "bot.fuori_ambito":
-        return got in OUT_OF_SCOPE
-    return got == expected
+def reply_labels(messages: list[dict[str, Any]]) -> list[set[str]]:
+    """Per message: its topic, plus the personal-advice caveat when it carries one (the
+    general answer to a personal question counts as both)."""
+    labels = []
+    for message in messages:
+        custom = message.get("custom") or {}
+        labels.append({str(custom.get("topic"))} | ({PERSONAL} if custom.get(PERSONAL_FLAG) else set()))
+    return labels
+
+
+URGENT = "sicurezza.urgenza"
 
 
 @dataclass
-class Result:
+class KeyedResult:
+    """A case of a set with several acceptable topics and a kind (tests/e2e/*_sets/)."""
+
     text: str
-    expected: str
-    topics: list[str]
+    kind: str
+    accepted: list[str]
+    labels: list[set[str]]  # reply_labels of the answer
+
+    @property
+    def false_alarm(self) -> bool:
+        return self.kind != "urgent" and bool(self.labels) and URGENT in self.labels[0]
 
     @property
     def correct(self) -> bool:
-        return is_correct(self.expected, self.topics)
+        if self.kind == "urgent":
+            return bool(self.labels) and URGENT in self.labels[0]
+        answers = [s for s in self.labels if s != {"bot.benvenuto"}] or self.labels[:1]
+        return not self.false_alarm and bool(answers) and bool(answers[0] & set(self.accepted))
 
 
-def per_topic(results: list[Result]) -> dict[str, tuple[int, int]]:
+def per_kind_table(results: list[KeyedResult]) -> str:
+    """Accuracy per kind, false alarms among calm messages; no message texts."""
+    kinds: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for result in results:
+        kinds[result.kind][0] += int(result.correct)
+        kinds[result.kind][1] += 1
+    rows = ["| tipo | corretti | casi | accuratezza |", "|---|---:|---:|---:|"]
+    for kind, (ok, total) in sorted(kinds.items()):
+        rows.append(f"| {kind} | {ok} | {total} | {ok / total:.1%} |")
+    ok = sum(r.correct for r in results)
+    rows.append(f"| **totale** | {ok} | {len(results)} | {ok / max(1, len(results)):.1%} |")
+    calm = [r for r in results if r.kind != "urgent"]
+    alarms = sum(r.false_alarm for r in calm)
+    rows.append(f"| falsi allarmi (calmi) | {alarms} | {len(calm)} | {alarms / max(1, len(calm)):.1%} |")
+    return "\n".join(rows)
+
+
+def from_single_topic(text: str, topic: str, labels: list[set[str]]) -> KeyedResult:
+    """A case of the first held-out set (tests/e2e/evaluation_set.yml: one topic each)."""
+    if topic == URGENT:
+        return KeyedResult(text, "urgent", [URGENT], labels)
+    if topic == "bot.fuori_ambito":
+        return KeyedResult(text, "out_of_scope", sorted(OUT_OF_SCOPE), labels)
+    return KeyedResult(text, "topic", [topic], labels)
+
+
+def per_topic_table(results: list[KeyedResult]) -> str:
+    """Accuracy per expected topic (the first acceptable one)."""
     table: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for result in results:
-        table[result.expected][0] += int(result.correct)
-        table[result.expected][1] += 1
-    return {topic: (ok, total) for topic, (ok, total) in sorted(table.items())}
-
-
-def markdown_table(results: list[Result]) -> str:
+        table[result.accepted[0]][0] += int(result.correct)
+        table[result.accepted[0]][1] += 1
     rows = ["| argomento | corretti | casi | accuratezza |", "|---|---:|---:|---:|"]
-    for topic, (ok, total) in per_topic(results).items():
+    for topic, (ok, total) in sorted(table.items()):
         rows.append(f"| {topic} | {ok} | {total} | {ok / total:.0%} |")
     ok = sum(r.correct for r in results)
     rows.append(f"| **totale** | {ok} | {len(results)} | {ok / max(1, len(results)):.1%} |")

@@ -109,9 +109,29 @@ def _positions(regex: re.Pattern[str] | _Rule, text: str, negatable: bool = True
 
 def _found(regex: re.Pattern[str] | _Rule, text: str, negatable: bool = True) -> bool:
     for m in regex.finditer(text):
-        if not (negatable and _negated(text, m.start())):
+        if not (negatable and (_negated(text, m.start()) or _dismissed(text, m.end()))):
             return True
     return False
+
+
+# What follows a symptom and takes it back: it is over ("ora passato"), or it is a figure of
+# speech ("quasi svenuta quando mi hanno detto il ticket", "soffocare dalle regole della
+# dieta", "emergenza dieta: cosa cucino?").
+_DISMISSED_AFTER = re.compile(
+    _sq(
+        r"\W*(?:(?:\w+\W+){0,2}?(?:"
+        r"quando (?:\w+ ){0,3}?(?:mi |ci |l )?(?:hanno|ha|ho) (?:detto|chiesto|letto|visto|"
+        r"sentito|comunicato|fatto vedere)"
+        r"|(?:ora|adesso|poi|ormai|gia) (?:e |ora )?passat"
+        r"|dall?[ea]? (?:regol|dieta|burocrazi|cart[ae]|domand|pensier|impegn|preoccupazion))"
+        r"|(?:dieta|menu|ricett\w*)\b)"
+    )
+)
+_DISMISSED_WINDOW = 50
+
+
+def _dismissed(text: str, end: int) -> bool:
+    return _DISMISSED_AFTER.match(text, end, end + _DISMISSED_WINDOW) is not None
 
 
 def _near(first: Iterable[int], second: list[int], distance: int) -> bool:
@@ -306,8 +326,9 @@ _CONFUSION = _rx(
 _CONFUSION_RULE = _Rule(_CONFUSION, "confus", "disorientat", "riconosce", "dove", "parla", "delir")
 
 _EMERGENCY = _rx(
-    r"\bemergenz(?<!calcinosi e un emergenz)(?<!calcinosi e emergenz)\w*\b"
-    r"(?!\s+(?:sanitari\w*|covid|pandemic\w*|climatic\w*|abitativ\w*|economic\w*)\b)",
+    r"\bemergenz(?<!calcinosi e un emergenz)(?<!calcinosi e emergenz)(?<!per le emergenz)\w*\b"
+    r"(?!\s+(?:sanitari\w*|covid|pandemic\w*|climatic\w*|abitativ\w*|economic\w*|dieta|"
+    r"menu|ricett\w*)\b)",
     r"\b(?:chiam\w*|telefon\w*|contatt\w*|fare il|numero|serve il|serve l)(?:\s+\w+){0,2}\s+"
     r"(?:118|112|ambulanz\w*|guardia medica)\b",
     r"\bambulanz\w*",
@@ -364,6 +385,15 @@ _SELF_HARM = _rx(
     r"\bbuttarmi (?:giu|dal|dalla|sotto|da)\b",
     r"\bimpiccarmi\b",
     r"\bnon vale (?:piu )?la pena (?:di )?vivere\b",
+    r"\bmeglio (?:se )?non (?:esserci|ci fossi|svegliarmi|esistere)\b",
+    r"\bnon (?:voglio|vorrei) piu svegliarmi\b",
+    r"\bnon svegliarmi piu\b",
+    r"\bpensato (?:anche )?a come farl[ao]\b",
+    r"\bvoglia di morire\b",
+    r"\bmi sono (?:fatt[oa]|procurat[oa]) (?:dei |delle |da sol[oa] )?tagli\b",
+    r"\b(?:mi sono|si e) tagliat[oa] (?:apposta|di proposito|da sol[oa])\b",
+    r"\b(?:ho|ha) (?:preso|ingerito|inghiottito|mandato giu) (?:troppe|tutte le) "
+    r"(?:pastiglie|pillole|compresse|medicine)\b",
     r"\b(?:la )?vita non ha (?:piu )?senso\b",
     r"\b(?:vuole|vorrebbe) (?:uccidersi|ammazzarsi|farla finita)\b",
     r"\bsi vuole (?:uccidere|ammazzare)\b",
@@ -388,6 +418,8 @@ _SELF_HARM_RULE = _Rule(
     _SELF_HARM, "del male", "uccid", "ammazz", "suicid", "autolesion", "la vita", "finita",
     "vivere", "esistere", "non ce la fa", "mor", "pensier", "vene", "buttarmi", "impiccarmi",
     "senso", "kill", "end ", "die", "self", "myself", "selbstmord", "umbringen", "leben",
+    "esserci", "ci fossi", "svegliarmi", "come farl", "tagli", "pastiglie", "pillole",
+    "compresse", "medicine",
 )
 
 # Fever together with an inflamed lump or an open / discharging / infected wound.
@@ -917,6 +949,49 @@ def _advice_match_form(text: str) -> bool:
     if _MED_RE.search(text) and (_ADVICE_IF.search(text) or _ADVICE_PASSIVE.search(text)):
         return True
     return _lab_advice(text) or _diagnosis_advice(text)
+
+
+# The intent classifier also learns "urgenza" from examples. It catches red flags worded
+# in ways the rules above do not know, but it also fires on calm words ("fortissimo",
+# "febbre"): its urgent guess is trusted only when it is confident and the message does
+# not say the problem is old, absent or asked about in general.
+CLASSIFIER_URGENT_CONFIDENCE = 0.5
+_CALM_CONTEXT = re.compile(
+    _sq(
+        r"\bda (?:(?:qualche|un|una|due|tre|molti|molte|diversi|diverse|parecchi\w*|tant\w*) )?"
+        r"(?:giorni|settiman\w*|mes[ei]|ann[oi]|tempo|sempre)\b"
+        r"|\b(?:non|nessun\w*|niente|senza)\s+(?:\w+\s+){0,3}?(?:dolor\w*|male|febbre|pus|"
+        r"sangue|fa male|brucia|fastidio)\b"
+        r"|\b(?:come (?:capisco|faccio a capire|si capisce|riconosco)|cosa (?:fare|faccio) se|"
+        r"quando (?:devo|bisogna) (?:chiamare|andare)|in generale|solo curiosita)\b"
+    )
+)
+
+
+_ALARM_WORD = re.compile(
+    _sq(r"\b(?:soffoc\w*|sven\w*|emergenz\w*|infart\w*|muoio|morire|dolor\w*|male)\b")
+)
+
+
+def classifier_urgency_is_credible(text: str, confidence: float) -> bool:
+    """Whether the classifier's "urgenza", with the rules silent, is kept: it is confident,
+    and the message neither calls the problem old, absent or general, nor uses its alarming
+    word as a figure of speech (the same test the rules use, :func:`_dismissed`)."""
+    form = _match_form(text)
+    if confidence < CLASSIFIER_URGENT_CONFIDENCE or _CALM_CONTEXT.search(form):
+        return False
+    return not any(_dismissed(form, m.end()) for m in _ALARM_WORD.finditer(form))
+
+
+def needs_specialist_only(text: str) -> bool:
+    """A personal request that no general answer can serve: a dose or a missed dose, one's
+    own lab values or report. (Other personal questions, like "posso prendere la vitamina
+    D?" or "ce l'ho anche io?", get the general answer with the caveat.)"""
+    if not text:
+        return False
+    form = _match_form(text)
+    dose = _DOSE_RULE.search(form) or _MISSED_DOSE_RULE.search(form)
+    return bool(dose) or _lab_advice(form)
 
 
 def asks_personal_advice(text: str) -> bool:

@@ -11,6 +11,8 @@ from bot import ROOT
 
 VAR_DIR = ROOT / "var"
 MODEL_PATH = ROOT / "models" / "calcinosi.tar.gz"
+# Days a conversation is kept after its last message (the privacy text says 90): bot/retention.py
+DEFAULT_RETENTION_DAYS = 90
 
 
 def _env(name: str, default: str) -> str:
@@ -28,6 +30,7 @@ class Settings:
     reminders_db_url: str
     api_token: str
     cors_origin: str
+    retention_days: int = DEFAULT_RETENTION_DAYS
 
     @property
     def rasa_url(self) -> str:
@@ -55,7 +58,17 @@ def load_settings() -> Settings:
         # The Rasa HTTP API never runs without a token: a random one when none is given.
         api_token=_env("CALCINOSI_API_TOKEN", secrets.token_hex(24)),
         cors_origin=_env("CALCINOSI_CORS_ORIGIN", f"http://{host}:{web_port}"),
+        retention_days=_retention_days(),
     )
+
+
+def _retention_days() -> int:
+    raw = _env("CALCINOSI_RETENTION_DAYS", str(DEFAULT_RETENTION_DAYS))
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValueError(
+            f"CALCINOSI_RETENTION_DAYS non valido: {raw!r} (un numero di giorni, almeno 1)"
+        )
+    return int(raw)
 
 
 def tracker_store_config(url: str) -> dict[str, object]:

@@ -41,6 +41,8 @@ REMINDER_INTENTS: tuple[str, ...] = (
 
 # Intents that only make sense as answers or follow-ups.
 CONVERSATION_INTENTS: tuple[str, ...] = ("affermazione", "negazione", "data", "seguito")
+# "Ti è stata utile?" under a content answer: intent -> the vote stored.
+FEEDBACK_INTENTS: dict[str, str] = {"utile": "utile", "non_utile": "non_utile"}
 
 
 @lru_cache(maxsize=4)
@@ -67,7 +69,7 @@ def all_intents() -> list[str]:
     """Every intent the NLU must know (nlu_fallback is produced by Rasa itself)."""
     names = list(content_intents())
     names += [name for name in DIALOGUE_INTENTS if name != "nlu_fallback"]
-    names += list(REMINDER_INTENTS) + list(CONVERSATION_INTENTS)
+    names += list(REMINDER_INTENTS) + list(CONVERSATION_INTENTS) + list(FEEDBACK_INTENTS)
     return names
 
 

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
@@ -60,12 +61,22 @@ logger = logging.getLogger(__name__)
 DEFAULT_CACHE_SIZE = 1000
 DEFAULT_MAX_EVENTS = 120  # events of one conversation kept in memory before trimming
 KEEP_TURNS = 5  # user turns kept when trimming
+# A conversation silent this long is read from the database again: Rasa starts a new
+# session after 2 hours anyway, and one deleted meanwhile (the retention purge of another
+# process, bot/retention.py) is not brought back from memory.
+MAX_IDLE_S = 2 * 60 * 60
 
 
 @dataclass
 class _Entry:
     tracker: DialogueStateTracker
     stored: int  # how many of tracker.events are already in the database
+
+
+def _idle_for(tracker: DialogueStateTracker) -> float:
+    """Seconds since the last event of ``tracker``."""
+    events = tracker.events
+    return time.time() - events[-1].timestamp if events else 0.0
 
 
 def session_restarted(tracker: DialogueStateTracker) -> bool:
@@ -155,6 +166,8 @@ class CachedSQLTrackerStore(SQLTrackerStore):
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         entry = self._cache.pop(sender_id, None)
+        if entry is not None and _idle_for(entry.tracker) > MAX_IDLE_S:
+            entry = None
         if entry is not None:
             self.hits += 1
         else:

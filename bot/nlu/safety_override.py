@@ -5,7 +5,10 @@ It sits after the intent classifier. When ``bot.safety.classify`` recognises a r
 overrides the predicted intent with confidence 1.0 and keeps the classifier's ranking
 behind it, so the answer action can still address the rest of the message afterwards.
 A reminder command ("vorrei i promemoria per gli esami di mio figlio") is never a request
-for a medical decision: only red flags override it.
+for a medical decision: only red flags override it. When the rules find no red flag but the
+classifier guessed "urgenza", the guess stands only if it is credible
+(``bot.safety.classifier_urgency_is_credible``); otherwise the message goes to the topic it
+is about (the classifier's topic ranking).
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.safety import classify
+from bot.nlu.tfidf_classifier import TOPIC_RANKING_KEY
+from bot.safety import URGENT, classifier_urgency_is_credible, classify
 from bot.topics import REMINDER_INTENTS
 
 
@@ -46,9 +50,14 @@ class SafetyOverride(GraphComponent, IntentClassifier):
             if text.startswith("/"):
                 continue  # button payloads name their intent explicitly
             label = classify(text)
+            predicted = (message.get(INTENT) or {}).get("name")
+            if label is None and predicted == URGENT:
+                confidence = float((message.get(INTENT) or {}).get("confidence") or 0.0)
+                if not classifier_urgency_is_credible(text, confidence):
+                    self._to_topic(message)
+                continue
             if label is None:
                 continue
-            predicted = (message.get(INTENT) or {}).get("name")
             if label == "consiglio_personale" and predicted in REMINDER_INTENTS:
                 continue
             ranking = [
@@ -60,3 +69,15 @@ class SafetyOverride(GraphComponent, IntentClassifier):
             message.set(INTENT, override, add_to_output=True)
             message.set(INTENT_RANKING_KEY, [override, *ranking], add_to_output=True)
         return messages
+
+    @staticmethod
+    def _to_topic(message: Message) -> None:
+        """The classifier's best guess other than urgenza becomes the intent."""
+        topics = message.get(TOPIC_RANKING_KEY) or []
+        if not topics:
+            return
+        best = topics[0]
+        ranking = [e for e in (message.get(INTENT_RANKING_KEY) or []) if e.get("name") != URGENT]
+        rest = [e for e in ranking if e.get("name") != best.get("name")]
+        message.set(INTENT, best, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, [best, *rest], add_to_output=True)

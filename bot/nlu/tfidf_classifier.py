@@ -9,6 +9,7 @@ of the SVM scores, so the FallbackClassifier threshold keeps its meaning.
 from __future__ import annotations
 
 import pickle
+import re
 from functools import partial
 from typing import Any
 
@@ -28,6 +29,27 @@ from sklearn.svm import LinearSVC
 from bot.text import normalize
 
 MODEL_FILE = "tfidf_svm.pkl"
+# The topic a message is about, whatever its framing: the best class other than the two
+# the safety layer decides ("posso prendere la vitamina D?" is about vitamin D even when it
+# is a personal question). Output as TOPIC_RANKING_KEY, read by the answer action.
+FRAMING_INTENTS = frozenset({"urgenza", "consiglio_personale"})
+# In a long message the question is usually in its last sentences, after the context
+# ("Mio figlio ha 13 anni... Il papà dice di no. Può giocare a calcio?"): its scores are
+# averaged with those of the whole message, so context words do not decide alone.
+LONG_MESSAGE_CHARS = 120
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def question_part(text: str) -> str | None:
+    """The sentences of a long message that ask something (the last one if none does)."""
+    if len(text) < LONG_MESSAGE_CHARS:
+        return None
+    sentences = [s.strip() for s in SENTENCE_END.split(text) if s.strip()]
+    if len(sentences) < 2:
+        return None
+    asking = [s for s in sentences if s.endswith("?")]
+    return " ".join(asking[-2:] if asking else sentences[-1:])
+TOPIC_RANKING_KEY = "topic_ranking"
 
 
 # bot.text.normalize, keeping punctuation: the character n-grams of "?" and "," help
@@ -60,7 +82,7 @@ def build_features() -> FeatureUnion:
 class TfidfSvmIntentClassifier(GraphComponent, IntentClassifier):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"C": 2.0, "temperature": 5.0, "ranking_length": 10}
+        return {"C": 2.0, "temperature": 5.0, "ranking_length": 10, "focus_weight": 0.5}
 
     def __init__(
         self,
@@ -117,12 +139,27 @@ class TfidfSvmIntentClassifier(GraphComponent, IntentClassifier):
         features, svm = self.model
         texts = [message_text(m) for m in messages]
         scores = np.atleast_2d(svm.decision_function(features.transform(texts)))
+        weight = float(self.config["focus_weight"])
+        topics = np.array([str(name) not in FRAMING_INTENTS for name in svm.classes_])
+        for row, message in enumerate(messages):
+            focus = question_part(str(message.get(TEXT) or ""))
+            if focus and weight > 0:
+                # Topics only: a red flag or a personal request anywhere in the message counts.
+                focused = np.atleast_2d(svm.decision_function(features.transform([focus])))[0]
+                mixed = (1 - weight) * scores[row] + weight * focused
+                scores[row] = np.where(topics, mixed, scores[row])
         scaled = scores * float(self.config["temperature"])
-        probabilities = np.exp(scaled - scaled.max(axis=1, keepdims=True))
-        probabilities /= probabilities.sum(axis=1, keepdims=True)
-        for message, row in zip(messages, probabilities, strict=True):
-            order = np.argsort(-row)[: int(self.config["ranking_length"])]
-            ranking = [{"name": str(svm.classes_[i]), "confidence": float(row[i])} for i in order]
+        for message, row in zip(messages, scaled, strict=True):
+            ranking = self._ranking(svm.classes_, row)
             message.set(INTENT, ranking[0], add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+            topic_ranking = self._ranking(svm.classes_[topics], row[topics])[:3]
+            message.set(TOPIC_RANKING_KEY, topic_ranking, add_to_output=True)
         return messages
+
+    def _ranking(self, classes: np.ndarray, scaled: np.ndarray) -> list[dict[str, Any]]:
+        """Softmax of the scaled SVM scores over ``classes``, best first."""
+        probabilities = np.exp(scaled - scaled.max())
+        probabilities /= probabilities.sum()
+        order = np.argsort(-probabilities)[: int(self.config["ranking_length"])]
+        return [{"name": str(classes[i]), "confidence": float(probabilities[i])} for i in order]

@@ -5,6 +5,7 @@
     python -m bot.reminders.cli run --interval 60
 
 Configuration: see ``bot.reminders.config`` (CALCINOSI_DB_URL, TELEGRAM_TOKEN, ...).
+``run`` also deletes expired conversations once a day (``bot.retention``).
 A ``--now`` without time zone is Europe/Rome local time.
 """
 
@@ -22,6 +23,8 @@ from bot.reminders.config import ReminderConfig
 from bot.reminders.db import make_engine, upgrade
 from bot.reminders.dispatcher import Dispatcher, StepHook, no_step
 from bot.reminders.senders import Sender, WebSender
+from bot.retention import DailyPurge
+from bot.settings import load_settings
 
 WEB_CHANNELS = ("rest", "socketio")
 
@@ -58,7 +61,15 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _dispatcher(config: ReminderConfig, on_step: StepHook) -> Dispatcher:
+def daily_purge() -> DailyPurge:
+    """The conversation purge of ``run`` (CALCINOSI_TRACKER_URL, CALCINOSI_RETENTION_DAYS)."""
+    settings = load_settings()
+    return DailyPurge(settings.tracker_url, settings.retention_days)
+
+
+def _dispatcher(
+    config: ReminderConfig, on_step: StepHook, daily: DailyPurge | None = None
+) -> Dispatcher:
     if not config.telegram_token:
         print(
             "Attenzione: TELEGRAM_TOKEN non impostato, i promemoria Telegram restano in attesa.",
@@ -66,7 +77,12 @@ def _dispatcher(config: ReminderConfig, on_step: StepHook) -> Dispatcher:
         )
     worker = f"{socket.gethostname()}-{os.getpid()}"
     return Dispatcher(
-        make_engine(), build_senders(config), worker_id=worker, config=config, on_step=on_step
+        make_engine(),
+        build_senders(config),
+        worker_id=worker,
+        config=config,
+        on_step=on_step,
+        daily=daily,
     )
 
 
@@ -79,6 +95,7 @@ def run(argv: Sequence[str] | None = None, *, on_step: StepHook = no_step) -> in
     )
     try:
         config = ReminderConfig.from_env()
+        daily = daily_purge()
     except ValueError as err:
         print(f"Configurazione non valida: {err}", file=sys.stderr)
         return 2
@@ -95,7 +112,7 @@ def run(argv: Sequence[str] | None = None, *, on_step: StepHook = no_step) -> in
         counts = _dispatcher(config, on_step).run_once(now)
         print(counts.summary_it())
         return 0
-    dispatcher = _dispatcher(config, on_step)
+    dispatcher = _dispatcher(config, on_step, daily)
     print("Invio dei promemoria avviato. Per fermarlo: Ctrl+C.", flush=True)
     dispatcher.run_forever(args.interval)
     print("Invio dei promemoria fermato.", flush=True)

@@ -218,9 +218,10 @@ class ReminderDialogue:
         handler = handlers.get(turn.intent)
         return handler(turn) if handler else None
 
-    def _not_subscribed(self) -> Reply:
+    def _not_subscribed(self, topic: str = "promemoria.prossimi") -> Reply:
+        """No reminders yet: the general intervals, and the offer (under the command's topic)."""
         return Reply(
-            messages=[message("promemoria.prossimi", self.text("non_iscritto"), YES_NO_BUTTONS)],
+            messages=[message(topic, self.text("non_iscritto"), YES_NO_BUTTONS)],
             slots={OFFER_SLOT: True},
         )
 
@@ -240,7 +241,7 @@ class ReminderDialogue:
     def _done(self, turn: Turn) -> Reply:
         due = self.complete_due(turn.channel, turn.sender)
         if due is None:
-            return self._not_subscribed()
+            return self._not_subscribed("promemoria.fatto")
         today = self.today()
         answer = parse_italian_date(turn.text, today)
         if answer.status == "future" and answer.value is not None:
@@ -255,7 +256,7 @@ class ReminderDialogue:
 
     def _snooze(self, turn: Turn) -> Reply:
         if not self.store.is_subscribed(turn.channel, turn.sender):
-            return self._not_subscribed()
+            return self._not_subscribed("promemoria.rimandato")
         days = 7
         found = SNOOZE.search(turn.text.lower())
         if found:

@@ -47,6 +47,10 @@ Guarantee, per step (Telegram, which has no idempotency key):
 Nothing is sent outside the local window (09:00-20:00 Europe/Rome): a pass outside
 the window only does recovery. Logs carry delivery ids and counts only.
 
+Each pass first calls the optional ``daily`` job with its time: ``run`` passes the
+conversation purge (``bot.retention.DailyPurge``, at most once per 24 h; counts only in
+the log). Its failure is logged and never stops the reminders.
+
 Several dispatchers may run at once on PostgreSQL (they share the work through
 SKIP LOCKED). On SQLite they are safe too (compare-and-set) but writers are
 serialised: run one dispatcher per SQLite file.
@@ -161,6 +165,7 @@ class Dispatcher:
         batch_size: int = 50,
         on_step: StepHook = no_step,
         content: ContentStore | None = None,
+        daily: Callable[[datetime], object] | None = None,
     ) -> None:
         self.engine = engine
         self.senders = dict(senders)
@@ -170,6 +175,7 @@ class Dispatcher:
         self._on_step = on_step
         self.content = content or ContentStore()
         self._clock = clock
+        self._daily = daily
         self._stop = threading.Event()
         self._postgres = engine.dialect.name == "postgresql"
 
@@ -185,6 +191,7 @@ class Dispatcher:
         start = clock()
         if start.tzinfo is None:
             raise ValueError("now deve avere un fuso orario")
+        self._run_daily(start)
         counts = RunCounts()
         if not self.senders:
             return counts
@@ -246,6 +253,16 @@ class Dispatcher:
         gives back its other claims. Later ``run_once`` calls only do recovery until
         ``run_forever`` starts again."""
         self._stop.set()
+
+    def _run_daily(self, now: datetime) -> None:
+        """The ``daily`` job (the conversation purge, bot/retention.py); it decides
+        itself, cheaply, whether it is due. Its failure never stops the reminders."""
+        if self._daily is None:
+            return
+        try:
+            self._daily(now)
+        except Exception:
+            log.exception("lavoro giornaliero non riuscito; riprovo al prossimo periodo")
 
     def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
         log.info("segnale %d ricevuto: mi fermo", signum)

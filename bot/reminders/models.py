@@ -1,4 +1,4 @@
-"""Tables of the reminders. Only what reminders need: no names, no message text.
+"""Tables of the reminders (and the answer votes). No names, no message text.
 
 Datetimes are stored as naive UTC (``UTCDateTime``) and come back aware (UTC).
 """
@@ -110,3 +110,26 @@ class Delivery(Base):
 
 def idempotency_key(subscriber_id: int, kind: str, due: Any, notice: Any) -> str:
     return f"{subscriber_id}:{kind}:{due.isoformat()}:{notice.isoformat()}"
+
+
+VOTES: Final = ("utile", "non_utile")
+
+
+class Feedback(Base):
+    """One "was this answer useful?" vote: the topic, the vote and the day (Europe/Rome).
+
+    Nothing else: no sender, no text, no time of day (bot/feedback.py).
+    """
+
+    __tablename__ = "feedback"
+    __table_args__ = (
+        CheckConstraint(
+            "vote IN (" + ", ".join(f"'{v}'" for v in VOTES) + ")", name="ck_feedback_vote"
+        ),
+        Index("ix_feedback_day", "day"),
+    )
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    topic = Column(String(64), nullable=False)
+    vote = Column(String(16), nullable=False)
+    day = Column(Date, nullable=False)

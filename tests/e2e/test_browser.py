@@ -29,6 +29,11 @@ SCREENSHOT = ROOT / "var" / "screenshots" / "chat.png"
 QUESTION = "che cos'è la calcinosi tumorale?"
 TOPIC = "condizione.cos_e"
 REPLY_TIMEOUT = float(os.environ.get("CALCINOSI_BROWSER_TIMEOUT", "120"))
+# axe-core from the npm registry, exact version in tests/e2e/axe/package-lock.json,
+# installed by scripts/install-browser.sh (`make browser`, `make test`).
+AXE = ROOT / "tests" / "e2e" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21aa", "best-practice"]
+MIN_FONT_PX = 15
 
 pytestmark = [
     pytest.mark.browser,
@@ -474,3 +479,190 @@ def test_pending_reminders_are_shown_on_load(page, driver):
     assert count(driver, "#messaggi .msg--utente") == 0
     assert [c["sender"] for c in fake.calls].count("promemoria-utente-1") == 0
     assert_clean(driver)
+
+
+# ---------------------------------------------------------------- accessibility (axe-core)
+
+AXE_RUN = """
+var done = arguments[arguments.length - 1];
+axe.run(document, {runOnly: {type: 'tag', values: arguments[0]}, resultTypes: ['violations']})
+  .then(function (r) {
+    done({
+      version: axe.version,
+      passes: r.passes.map(function (x) { return x.id; }),
+      violations: r.violations.map(function (v) {
+        return {
+          id: v.id, impact: v.impact, help: v.help,
+          nodes: v.nodes.map(function (n) {
+            return {target: n.target, summary: n.failureSummary || ''};
+          })
+        };
+      })
+    });
+  })
+  .catch(function (e) { done({error: String(e && e.stack || e)}); });
+"""
+
+
+def run_axe(drv) -> dict[str, Any]:
+    """axe-core's rules for AXE_TAGS on the page as it is now.
+
+    axe is injected through WebDriver (not a <script> of the page), so the page's CSP
+    stays as strict as in production."""
+    if not AXE.exists():
+        pytest.skip(f"axe-core non installato ({AXE}): esegui `make browser`")
+    if drv.execute_script("return typeof window.axe === 'undefined';"):
+        drv.execute_script(AXE.read_text(encoding="utf-8"))
+    drv.set_script_timeout(120)
+    result = drv.execute_async_script(AXE_RUN, AXE_TAGS)
+    assert "error" not in result, result.get("error")
+    # axe did run: the rules that matter for this page were evaluated
+    assert {"region", "color-contrast", "landmark-one-main"} <= set(result["passes"]) | {
+        v["id"] for v in result["violations"]
+    }, result["passes"]
+    return result
+
+
+def format_violations(violations: list[dict[str, Any]]) -> str:
+    lines = []
+    for v in violations:
+        lines.append(f"- {v['id']} [{v['impact']}]: {v['help']}")
+        for node in v["nodes"]:
+            target = " ".join(" > ".join(t) if isinstance(t, list) else t for t in node["target"])
+            summary = " ".join(node["summary"].split())
+            lines.append(f"    {target}: {summary[:300]}")
+    return "\n".join(lines)
+
+
+def assert_no_violations(drv, when: str) -> dict[str, Any]:
+    result = run_axe(drv)
+    violations = result["violations"]
+    assert not violations, (
+        f"axe-core {result['version']} ({', '.join(AXE_TAGS)}), {when}: "
+        f"{len(violations)} regole violate\n{format_violations(violations)}"
+    )
+    return result
+
+
+def assert_readable_text(drv) -> None:
+    """Every visible piece of text is at least MIN_FONT_PX (lay, possibly elderly readers)."""
+    small = drv.execute_script(
+        """
+        var out = [];
+        var walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+        var node;
+        while ((node = walker.nextNode())) {
+          var el = node.parentElement;
+          if (!node.nodeValue.trim() || !el || el.closest('.sr, [hidden], noscript')) continue;
+          if (!el.getClientRects().length) continue;
+          var size = parseFloat(getComputedStyle(el).fontSize);
+          if (size < arguments[0]) out.push(el.tagName + '.' + el.className + ' ' + size + 'px');
+        }
+        return out;
+        """,
+        MIN_FONT_PX,
+    )
+    assert not small, f"testo più piccolo di {MIN_FONT_PX}px: {small}"
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_accessibility_after_a_question_and_its_answer(page, driver, scheme):
+    """WCAG 2.1 AA with axe-core on the page served by the stack, in both colour schemes:
+    when it opens, after a question and its answer, then after an error and a quick reply."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    url, fake = page
+    driver.execute_cdp_cmd(
+        "Emulation.setEmulatedMedia",
+        {"features": [{"name": "prefers-color-scheme", "value": scheme}]},
+    )
+    open_page(driver, url)
+    assert driver.execute_script(f"return matchMedia('(prefers-color-scheme: {scheme})').matches;")
+    assert_no_violations(driver, "pagina appena aperta")
+
+    # the landmarks a screen reader lists, with their names
+    landmarks = driver.execute_script(
+        "return Array.from(document.querySelectorAll('header, main, form')).map(function (e) {"
+        " return e.tagName.toLowerCase() + ':' + (e.getAttribute('aria-label') || ''); });"
+    )
+    assert landmarks == ["header:", "main:Conversazione", "form:Scrivi all'assistente"]
+
+    tab_until(driver, "el.id === 'testo'")
+    assert_focus_visible(driver)
+    # what the screen-reader status region says while waiting (the dots are hidden to it)
+    driver.execute_script(
+        "window.__stato = []; var s = document.getElementById('stato');"
+        "new MutationObserver(function () { window.__stato.push(s.textContent); })"
+        ".observe(s, {childList: true, characterData: true, subtree: true});"
+    )
+    press(driver, QUESTION, Keys.ENTER)
+    wait_for(
+        driver,
+        "return document.querySelector('#messaggi .msg--bot:not([hidden])') !== null &&"
+        " document.getElementById('scrive').hidden;",
+        what="risposta del bot",
+    )
+    assert driver.execute_script("return window.__stato;") == ["L'assistente sta scrivendo…", ""]
+    assert driver.execute_script("return document.activeElement.id;") == "testo"
+    assert_clean(driver)
+    assert_readable_text(driver)
+    assert_no_horizontal_scroll(driver)
+
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    name = "chat-a11y.png" if scheme == "light" else f"chat-a11y-{scheme}.png"
+    driver.save_screenshot(str(SCREENSHOT.with_name(name)))
+    result = assert_no_violations(driver, "dopo una domanda e la sua risposta")
+    print(f"axe-core {result['version']}: {len(result['passes'])} regole superate, 0 violate")
+
+    # an error bubble (too long, refused in the page) and, if there is one, a quick reply
+    field = driver.find_element(By.ID, "testo")
+    driver.execute_script("arguments[0].value = 'a'.repeat(2001);", field)
+    press(driver, Keys.ENTER)
+    wait_for(driver, "return document.querySelector('#messaggi .msg--errore') !== null;", 10)
+    driver.execute_script("arguments[0].value = '';", field)
+    if count(driver, "#messaggi button.scelta"):
+        before = count(driver, "#messaggi .msg--bot")
+        driver.execute_script("document.activeElement.blur(); window.scrollTo(0, 0);")
+        tab_until(driver, "el.classList.contains('scelta')")
+        assert_focus_visible(driver)
+        press(driver, Keys.ENTER)
+        wait_for(
+            driver,
+            f"return document.querySelectorAll('#messaggi .msg--bot').length > {before} &&"
+            " document.getElementById('scrive').hidden;",
+            what="risposta al pulsante",
+        )
+    assert_readable_text(driver)
+    assert_no_violations(driver, "dopo un errore e una risposta rapida")
+
+
+def test_a_content_answer_shows_its_source_review_date_and_the_vote(page, driver):
+    """What the patient sees under a content answer (real bot only): where it comes from,
+    when it was reviewed, that it awaits clinical review, and "Ti è stata utile?"."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    url, fake = page
+    if fake is not None:
+        pytest.skip("serve il bot vero (le fonti vengono dalle schede in content/it/)")
+    open_page(driver, url)
+    driver.find_element(By.ID, "testo").click()
+    press(driver, "quali cibi hanno tanto fosforo?", Keys.ENTER)
+    wait_for(
+        driver,
+        "return Array.from(document.querySelectorAll('#messaggi .msg--bot'))"
+        ".some(function (m) { return m.innerText.indexOf('Fonte:') >= 0; });",
+        what="risposta con la fonte",
+    )
+    answer = [m for m in driver.find_elements(By.CSS_SELECTOR, "#messaggi .msg--bot") if "Fonte:" in m.text][-1]
+    assert answer.is_displayed()
+    assert re.search(r"Fonte: PDTA Regione Toscana, calcinosi tumorale \(RCO230\)", answer.text)
+    assert re.search(r"Rivisto il \d{2}/\d{2}/\d{4}", answer.text)
+    assert "Testo in attesa di revisione clinica." in answer.text
+    assert "Ti è stata utile questa risposta?" in answer.text
+    titles = [b.text for b in driver.find_elements(By.CSS_SELECTOR, "#messaggi button.scelta")]
+    assert "Sì, utile" in titles and "No" in titles
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    driver.execute_script("arguments[0].scrollIntoView({block: 'end'});", answer)
+    driver.save_screenshot(str(SCREENSHOT.with_name("chat-fonte.png")))

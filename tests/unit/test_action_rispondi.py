@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -19,7 +20,9 @@ def run_action(
     slots: dict[str, Any] | None = None,
     ranking: list[dict[str, Any]] | None = None,
     sender: str = "utente-1",
+    **parsed: Any,
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """``parsed``: more of the NLU output (entities, topic_ranking)."""
     tracker = Tracker(
         sender_id=sender,
         slots={"benvenuto_inviato": True, **(slots or {})},
@@ -28,6 +31,7 @@ def run_action(
             "intent": {"name": intent, "confidence": 0.9},
             "intent_ranking": ranking or [{"name": intent, "confidence": 0.9}],
             "entities": [],
+            **parsed,
         },
         events=[{"event": "user", "text": text, "input_channel": "rest"}],
         paused=False,
@@ -138,8 +142,6 @@ def test_no_other_message_asks_to_forget(answerer: Answerer) -> None:
 
 def test_done_rolls_the_tests_whose_reminders_are_running(answerer: Answerer) -> None:
     """One rule for which tests were just done: the store's (reminders running)."""
-    import datetime as dt
-
     from bot.reminders.schedule import add_months
     from tests.unit.conftest import TODAY
 
@@ -154,3 +156,79 @@ def test_done_rolls_the_tests_whose_reminders_are_running(answerer: Answerer) ->
         "fosfato_6m": add_months(TODAY, 6).isoformat(),
         "completo_12m": before["completo_12m"].isoformat(),
     }
+
+
+def test_a_personal_question_gets_the_caveat_and_the_general_answer(answerer: Answerer) -> None:
+    about = [{"name": "evitare_vitamina_d", "confidence": 0.7}, {"name": "rete_centri", "confidence": 0.1}]
+    messages, slots = run_action(
+        answerer, "posso prendere la vitamina D?", "consiglio_personale", topic_ranking=about
+    )
+    assert topics(messages) == ["evitare.vitamina_d"]
+    assert messages[0]["custom"]["consiglio_personale"] is True
+    assert messages[0]["text"].startswith("**Non posso decidere per te**")
+    assert slots["ultimo_argomento"] == "evitare.vitamina_d"
+
+
+def test_a_dose_or_an_unclear_topic_gets_only_the_specialist(answerer: Answerer) -> None:
+    about = [{"name": "evitare_vitamina_d", "confidence": 0.9}]
+    for text, ranking in [
+        ("quante gocce di vitamina D devo prendere?", about),  # a dose: never a general answer
+        ("devo smettere le gocce?", [{"name": "promemoria_stop", "confidence": 0.09}]),
+        ("posso prenderlo?", []),
+    ]:
+        messages, _ = run_action(answerer, text, "consiglio_personale", topic_ranking=ranking)
+        assert topics(messages) == ["sicurezza.consiglio_personale"], text
+
+
+def test_a_vote_is_stored_as_topic_vote_and_day_only(answerer: Answerer) -> None:
+    votes: list[tuple] = []
+    answerer.record_vote = lambda *vote: votes.append(vote)
+    entity = [{"entity": "argomento", "value": "dieta.additivi"}]
+    messages, slots = run_action(answerer, '/utile{"argomento":"dieta.additivi"}', "utile", entities=entity)
+    assert topics(messages) == ["bot.grazie"]
+    assert slots == {}
+    run_action(answerer, "non mi è servita", "non_utile", {"ultimo_argomento": "terapia.dolore"})
+    run_action(answerer, "utile", "utile", entities=[{"entity": "argomento", "value": "nessuno"}])
+    assert [v[:2] for v in votes] == [("dieta.additivi", "utile"), ("terapia.dolore", "non_utile")]
+    assert all(isinstance(v[2], dt.date) for v in votes)
+
+
+def test_a_named_food_is_answered_about_that_food(answerer: Answerer) -> None:
+    food = [{"entity": "alimento", "value": "parmigiano"}]
+    messages, slots = run_action(answerer, "il parmigiano lo posso mangiare?", "dieta_cosa_mangiare", entities=food)
+    assert topics(messages) == ["dieta.cibi_ricchi_fosforo"]
+    assert "Parmigiano" in messages[0]["text"]
+    assert slots["ultimo_argomento"] == "dieta.cibi_ricchi_fosforo"
+    # "e il latte?" as the first message, or after any topic, is about milk.
+    milk = [{"entity": "alimento", "value": "latte"}]
+    messages, _ = run_action(answerer, "e il latte?", "seguito", {"ultimo_argomento": "terapia.dolore"}, entities=milk)
+    assert "Latte" in messages[0]["text"]
+
+
+def test_a_follow_up_with_nothing_specific_names_what_was_asked(answerer: Answerer) -> None:
+    messages, _ = run_action(answerer, "e nei bambini?", "seguito", {"ultimo_argomento": "rete.esenzione"})
+    assert topics(messages) == ["rete.esenzione"]
+    assert "«bambini»" in messages[0]["text"]
+
+
+def test_an_ambiguous_word_gets_a_question_with_buttons(answerer: Answerer) -> None:
+    messages, _ = run_action(answerer, "il calcio va bene?", "evitare_calcio_dieta")
+    assert topics(messages) == ["bot.non_capito"] and messages[0]["custom"]["chiarimento"] is True
+    assert [b["payload"] for b in messages[0]["buttons"]] == ["/evitare_calcio_dieta", "/riabilitazione_esercizio"]
+    # With its context the word is not ambiguous.
+    messages, _ = run_action(answerer, "quanto calcio c'è nel latte?", "evitare_calcio_dieta")
+    assert topics(messages) == ["evitare.calcio_dieta"]
+
+
+def test_two_topics_about_as_likely_get_a_question(answerer: Answerer) -> None:
+    close = [
+        {"name": "terapia_dolore", "confidence": 0.26},
+        {"name": "riabilitazione_piano", "confidence": 0.24},
+        {"name": "saluto", "confidence": 0.1},
+    ]
+    messages, _ = run_action(answerer, "come faccio?", "terapia_dolore", ranking=close)
+    assert messages[0]["custom"] == {"topic": "bot.non_capito", "chiarimento": True}
+    assert [b["payload"] for b in messages[0]["buttons"]] == ["/terapia_dolore", "/riabilitazione_piano"]
+    clear = [{"name": "terapia_dolore", "confidence": 0.7}, {"name": "riabilitazione_piano", "confidence": 0.2}]
+    messages, _ = run_action(answerer, "come gestisco il dolore?", "terapia_dolore", ranking=clear)
+    assert topics(messages) == ["terapia.dolore"]

@@ -500,3 +500,84 @@ def test_empty_inputs() -> None:
     assert classify(" \n\t ") is None
     assert is_urgent("") is False
     assert asks_personal_advice("") is False
+
+
+# -- figures of speech, things that are over, and the classifier's own urgent guesses ------
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "sono quasi svenuta quando mi hanno detto quanto costa il ticket",
+        "mi sento soffocare dalle regole della dieta",
+        "emergenza dieta: stasera ho ospiti, cosa cucino?",
+        "ho avuto un dolore forte al ginocchio, ora passato",
+        "sei programmato per le emergenze?",
+    ],
+)
+def test_figures_of_speech_and_past_symptoms_are_not_red_flags(text: str) -> None:
+    assert classify(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mia madre è svenuta in cucina",
+        "sono quasi svenuta poco fa",
+        "mi sento soffocare",
+        "ho un dolore fortissimo alla spalla, non passa",
+        "è un'emergenza",
+    ],
+)
+def test_the_same_words_said_plainly_still_are(text: str) -> None:
+    assert classify(text) == "urgenza"
+
+
+@pytest.mark.parametrize(
+    ("text", "confidence", "credible"),
+    [
+        ("mi stringe il petto", 0.9, True),
+        ("mi stringe il petto", 0.3, False),  # a weak guess
+        ("prurito fortissimo da mesi", 0.96, False),  # old, not sudden
+        ("nessuna febbre, solo un po' di rossore sulla massa", 0.8, False),
+        ("come capisco se una ferita si sta infettando?", 0.8, False),  # a general question
+        ("mi sento soffocare dalle regole", 0.9, False),
+    ],
+)
+def test_the_classifier_urgent_guess_is_kept_only_when_credible(
+    text: str, confidence: float, credible: bool
+) -> None:
+    from bot.safety import classifier_urgency_is_credible
+
+    assert classifier_urgency_is_credible(text, confidence) is credible
+
+
+@pytest.mark.parametrize(
+    ("text", "only_specialist"),
+    [
+        ("quante gocce di vitamina D devo prendere?", True),
+        ("ho il fosforo a 6,1, è grave?", True),
+        ("posso prendere la vitamina D?", False),
+        ("devo operarmi?", False),
+    ],
+)
+def test_which_personal_questions_only_the_specialist_can_answer(
+    text: str, only_specialist: bool
+) -> None:
+    from bot.safety import needs_specialist_only
+
+    assert needs_specialist_only(text) is only_specialist
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "penso spesso che sarebbe meglio non svegliarmi più e ho anche pensato a come farlo",
+        "ho voglia di morire",
+        "mi sono fatta dei tagli sulle braccia",
+        "ho preso troppe pastiglie, anche per sbaglio",
+        "ho ingerito tutte le pastiglie",
+        "non voglio più svegliarmi",
+    ],
+)
+def test_thoughts_and_acts_of_self_harm_are_found_by_the_rules(text: str) -> None:
+    assert classify(text) == "urgenza"

@@ -36,3 +36,20 @@ def test_a_reminder_request_by_a_relative_is_not_a_personal_decision() -> None:
 
 def test_button_payloads_are_left_alone() -> None:
     assert intent_after("/urgenza_finta", "aiuto") == "aiuto"
+
+
+def test_a_calm_message_the_classifier_took_as_urgent_goes_to_its_topic() -> None:
+    from bot.nlu.tfidf_classifier import TOPIC_RANKING_KEY
+
+    message = parsed("prurito fortissimo da mesi sulla massa", "urgenza")
+    message.set(TOPIC_RANKING_KEY, [{"name": "condizione_sintomi", "confidence": 0.6}])
+    [out] = SafetyOverride().process([message])
+    assert out.get(INTENT)["name"] == "condizione_sintomi"
+    assert "urgenza" not in [e["name"] for e in out.get(INTENT_RANKING_KEY)]
+
+
+def test_a_credible_urgent_guess_of_the_classifier_stays() -> None:
+    message = parsed("mi stringe il petto", "urgenza")
+    message.set(INTENT, {"name": "urgenza", "confidence": 0.9})
+    [out] = SafetyOverride().process([message])
+    assert out.get(INTENT)["name"] == "urgenza"

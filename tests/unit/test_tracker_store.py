@@ -278,3 +278,21 @@ def test_cache_settings_come_from_the_environment_or_the_store_defaults(
     monkeypatch.setenv("CALCINOSI_TRACKER_MAX_EVENTS", "30")
     store = cached(url)
     assert (store.cache_size, store.max_events) == (7, 30)
+
+
+def test_a_conversation_silent_for_hours_is_read_from_the_database_again(
+    tracker_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    import bot.tracker_store as module
+
+    store, sender = cached(tracker_url), f"s-{uuid.uuid4().hex}"
+    run(handle(store, sender, "domanda", "argomento"))
+    run(store.retrieve(sender))  # from memory
+    hits = store.hits
+    later = time.time() + module.MAX_IDLE_S + 60
+    monkeypatch.setattr(module.time, "time", lambda: later)
+    store._keep(run(store.retrieve(sender)))  # put it back as the save would
+    assert run(store.retrieve(sender)) is not None
+    assert store.hits == hits  # not from memory: a miss that read the database

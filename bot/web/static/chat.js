@@ -272,7 +272,9 @@
 
   var sender;
   var busy = false;
-  var log, conversation, typing, form, input, sendButton, welcome;
+  var log, conversation, typing, status, form, input, sendButton, welcome;
+
+  var TYPING_TEXT = "L'assistente sta scrivendo…";
 
   function scrollToBottom() {
     conversation.scrollTop = conversation.scrollHeight;
@@ -292,6 +294,9 @@
       choices[i].setAttribute("aria-disabled", value ? "true" : "false");
     }
     typing.hidden = !value;
+    // L'indicatore visivo e' nascosto ai lettori di schermo: lo annuncia la regione
+    // di stato, sempre presente (una regione live che compare da nascosta spesso tace).
+    status.textContent = value ? TYPING_TEXT : "";
     if (value) {
       scrollToBottom();
     }
@@ -590,6 +595,7 @@
     log = document.getElementById("messaggi");
     conversation = document.getElementById("conversazione");
     typing = document.getElementById("scrive");
+    status = document.getElementById("stato");
     form = document.getElementById("composer");
     input = document.getElementById("testo");
     sendButton = document.getElementById("invia");

@@ -1,0 +1,73 @@
+"""The food table clinic staff edit (content/it/alimenti.yml): which foods and drinks
+people name, and which group of the diet answers each belongs to.
+
+Pure lookups over the parsed YAML (``ContentStore.texts("alimenti")``): the NLU component
+``bot.nlu.food_entities`` finds the foods in a message, the answer names them.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+from bot.text import normalize
+
+
+@dataclass(frozen=True)
+class Food:
+    name: str  # generic name, as the table writes it
+    group: str
+    topic: str  # the content topic of the group
+    text: str  # the group's sentence, {alimento} filled
+
+
+@dataclass(frozen=True)
+class FoodMatch:
+    name: str
+    start: int  # in the message as written
+    end: int
+
+
+def _fold(text: str) -> str:
+    """Lower case without accents, one character for one: positions stay those of ``text``."""
+    return "".join(unicodedata.normalize("NFKD", ch)[:1] or ch for ch in text.lower())
+
+
+class FoodTable:
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.groups: dict[str, dict[str, Any]] = dict(data.get("gruppi") or {})
+        self.foods: dict[str, dict[str, Any]] = {}
+        words: dict[str, str] = {}  # normalised word or phrase -> generic name
+        for entry in data.get("alimenti") or []:
+            name = str(entry.get("nome", "")).strip()
+            if not name or entry.get("gruppo") not in self.groups:
+                continue
+            self.foods[name] = entry
+            for word in [name, *(entry.get("varianti") or []), *(entry.get("marche") or [])]:
+                if normalize(str(word)):
+                    words.setdefault(normalize(str(word)), name)
+        self._words = words
+        alternatives = sorted(words, key=len, reverse=True)  # longest first: "latte di soia"
+        # Words of a name may be joined by spaces, hyphens or apostrophes ("coca-cola").
+        spelled = [r"[\s'-]+".join(map(re.escape, w.split())) for w in alternatives]
+        self._pattern = re.compile(r"\b(?:" + "|".join(spelled) + r")\b") if spelled else None
+
+    def find(self, text: str) -> list[FoodMatch]:
+        """Every food named in ``text``, in order, each generic name once."""
+        if self._pattern is None:
+            return []
+        found: dict[str, FoodMatch] = {}
+        for m in self._pattern.finditer(_fold(text)):
+            name = self._words[normalize(m.group())]
+            found.setdefault(name, FoodMatch(name, m.start(), m.end()))
+        return list(found.values())
+
+    def food(self, name: str) -> Food | None:
+        entry = self.foods.get(name)
+        if entry is None:
+            return None
+        group = self.groups[str(entry["gruppo"])]
+        text = str(group.get("testo", "")).replace("{alimento}", name.capitalize())
+        return Food(name, str(entry["gruppo"]), str(group.get("argomento", "")), text.strip())

@@ -1,0 +1,91 @@
+"""Rasa NLU component: calcifications that are not calcinosi tumorale.
+
+People write about breast microcalcifications, calcific tendinitis, kidney stones,
+scleroderma and many other conditions with "calcio" or "calcificazioni" in them. The
+classifier cannot know them all; a named one (Table I of the 2011 Reumatismo review, the
+PDTA's differential list in §10, the 2023 note on breast microcalcifications) is answered
+with ``condizione_diagnosi_differenziale``: how it differs, ask your doctor. A message that
+also names calcinosi tumorale is about it, unless it compares the two.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.nlu.tfidf_classifier import TOPIC_RANKING_KEY
+from bot.text import normalize
+
+INTENT_NAME = "condizione_diagnosi_differenziale"
+_CALC = r"calcifica\w*|calcificazion\w*|calcio|calcolo|calcoli|calcolosi"
+
+# Normalised text (bot.text.normalize: lower case, no accents, no punctuation).
+OTHER_CONDITION = re.compile(
+    r"\b(?:"
+    r"micro ?calcificazion\w*|mammografi\w*|"  # breast (2023 note)
+    rf"(?:{_CALC})\w* (?:\w+ ){{0,3}}(?:al |nel |della |del |sul )?(?:seno|mammell\w*|"
+    r"tiroid\w*|prostat\w*|polmon\w*|cervello|cerebral\w*|reni|rene|renal\w*|cuore|cardiac\w*|"
+    r"feto|fetal\w*|aort\w*)|"
+    r"(?:seno|mammell\w*|tiroid\w*|prostat\w*|cervello|feto) (?:\w+ ){0,3}(?:" + _CALC + r")|"
+    r"tendin\w* calcific\w*|tendinopatia calcific\w*|borsite calcific\w*|"  # degenerative
+    r"nefrocalcinosi|nefrolitiasi|calcoli renali|calcolosi renale|renella|"
+    r"sclerodermi\w*|sclerosi sistemica|crest|dermatomiosit\w*|polimiosit\w*|"  # dystrophic
+    r"lupus|connettivit\w*|cisticercosi|"
+    r"fahr|gangli della base|focus iperecogen\w*|spot iperecogen\w*|"
+    r"condrocalcinosi|pseudogotta|gotta|tofi|"
+    r"miosite ossificante|mionecrosi|condromatosi|osteocondromatosi|meloreostosi|"  # metaplastic
+    r"sarcoidosi|iperparatiroidismo|milk ?alkali|latte ?alcali|ipercalcemi\w*|"  # metabolic
+    r"dialisi|dializzat\w*|insufficienza renale|"
+    r"osteosarcoma|condrosarcoma|sarcoma sinoviale"  # neoplastic
+    r")\b"
+)
+THIS_DISEASE = re.compile(r"\bcalcinosi tumorale\b|\bcalcinosi\b(?! (?:da|per|nella|della|in))")
+COMPARISON = re.compile(
+    r"\b(?:differenz\w*|diversa|diverso|stessa cosa|uguale|confond\w*|c entra|"
+    r"simile|assomiglia|come la|come il|rispetto|stess[ao]|c entra\w*|collegat\w*|legat\w*|"
+    r"relazione|centra|rischi\w*|puo diventare|diventa|si trasforma|anche (?:lui|lei|io|noi)|"
+    r"vostra malattia|questa malattia|e (?:la )?calcinosi(?: tumorale)?$)\b"
+)
+
+
+def names_other_condition(text: str) -> bool:
+    """True when ``text`` is about a calcification that is not calcinosi tumorale."""
+    form = normalize(text)
+    if not OTHER_CONDITION.search(form):
+        return False
+    return not THIS_DISEASE.search(form) or bool(COMPARISON.search(form))
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class OtherConditionOverride(GraphComponent, IntentClassifier):
+    """Routes messages about other calcification conditions to the differential answer."""
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> OtherConditionOverride:
+        return cls()
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            text = message.get(TEXT) or ""
+            if text.startswith("/") or not names_other_condition(text):
+                continue
+            override = {"name": INTENT_NAME, "confidence": 1.0}
+            for key in (INTENT_RANKING_KEY, TOPIC_RANKING_KEY):
+                rest = [e for e in (message.get(key) or []) if e.get("name") != INTENT_NAME]
+                message.set(key, [override, *rest], add_to_output=True)
+            message.set(INTENT, override, add_to_output=True)
+        return messages

@@ -1,0 +1,53 @@
+"""Words whose sense the intent classifier gets wrong, decided by what is around them
+(pure; used by the NLU component bot/nlu/word_sense.py and by bot/answers.py). Each sense
+is one row of SENSES: when the classifier predicted ``given`` and the message reads like
+``pattern``, the intent is ``meant``.
+
+- "calcio" the sport ("posso giocare a calcio?") is not calcium in the diet;
+- "cosa mi fa male?" asks what is harmful, not about pain;
+- "chi legge questa chat?" asks about privacy, not who the bot is.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from bot.text import normalize
+
+
+class Sense(NamedTuple):
+    given: frozenset[str]
+    pattern: re.Pattern[str]
+    meant: str
+
+
+SPORT = re.compile(
+    r"\b(?:gioc\w* (?:a |al |in )?(?:\w+ )?calci[oe]|calcio a (?:5|cinque|7|sette|11)|calcetto|"
+    r"(?:squadra|scuola|partit\w*|allenament\w*|campionato|torneo) (?:di )?calcio|"
+    r"calcio (?:giocat\w*|come sport)|(?:fare|fa|fanno|praticare|pratica) (?:il )?calcio|"
+    r"pallone|portiere|in porta)\b"
+)
+HARMFUL = re.compile(
+    r"\b(?:cosa|che cosa|cos|quali cose|che cibi|quali cibi) (?:mi |gli |le |ci |vi )?"
+    r"(?:puo |possono )?fa(?:nno|re)? male\b|\bfa(?:nno)? male (?:mangiare|bere|prendere)\b"
+)
+WHO_READS = re.compile(
+    r"\bchi (?:legge|leggera|leggono|vede|vedra|puo (?:leggere|vedere)|ha accesso|conserva|"
+    r"controlla) (?:\w+ ){0,3}?(?:chat|conversazion\w*|messaggi|dati|quello che scrivo)\b"
+)
+
+SENSES = (
+    Sense(frozenset({"evitare_calcio_dieta", "evitare_leganti_calcio"}), SPORT, "riabilitazione_esercizio"),
+    Sense(frozenset({"terapia_dolore"}), HARMFUL, "evitare_riepilogo"),
+    Sense(frozenset({"chi_sei", "aiuto"}), WHO_READS, "privacy"),
+)
+
+
+def meant_intent(text: str, predicted: str) -> str | None:
+    """The intent ``text`` means when the classifier read ``predicted`` in the wrong sense."""
+    form = normalize(text)
+    for sense in SENSES:
+        if predicted in sense.given and sense.pattern.search(form):
+            return sense.meant
+    return None

@@ -1,0 +1,71 @@
+"""The blind sets (tests/e2e/blind_sets/) and the dev sets (tests/e2e/dev_sets/), end to
+end through the REST webhook, each case the first message of a new conversation.
+
+The blind sets were written by someone who saw neither data/ nor content/: they measure
+understanding on wording nobody tuned for, and are never used for training or tuning, so
+only their per-kind figures are printed, never the misses. The dev sets were written the
+same way for tuning: their misses are printed. Results: var/results/<set>.md.
+"""
+
+from __future__ import annotations
+
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.evaluation import KeyedResult, per_kind_table, reply_labels
+
+ROOT = Path(__file__).resolve().parents[2]
+RESULTS = ROOT / "var" / "results"
+# Floors a little below the figures in docs/evaluation.md: a fall below them is a regression.
+FLOORS = {
+    ("blind_sets", "short"): 0.80,
+    ("blind_sets", "long"): 0.70,
+    ("dev_sets", "short"): 0.80,
+    ("dev_sets", "long"): 0.70,
+}
+
+
+def run_set(bot_server, folder: str, name: str) -> list[KeyedResult]:
+    cases = yaml.safe_load((ROOT / "tests" / "e2e" / folder / f"{name}.yml").read_text())["cases"]
+
+    def run(case: dict) -> KeyedResult:
+        replies = bot_server.send(case["text"], sender=f"set-{uuid.uuid4().hex}")
+        return KeyedResult(case["text"], case["kind"], list(case["topics"]), reply_labels(replies))
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(run, cases))
+    table = per_kind_table(results)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"{folder}-{name}.md").write_text(table + "\n", encoding="utf-8")
+    print(f"\n{folder}/{name}\n{table}")
+    if folder == "dev_sets":
+        for r in results:
+            if not r.correct:
+                print(f"SBAGLIATO [{r.kind}] atteso={r.accepted} ottenuto={r.labels[:2]} :: {r.text}")
+    return results
+
+
+@pytest.fixture(scope="module", params=sorted(FLOORS), ids=lambda key: "/".join(key))
+def scored(request: pytest.FixtureRequest, bot_server) -> tuple[tuple[str, str], list[KeyedResult]]:
+    return request.param, run_set(bot_server, *request.param)
+
+
+@pytest.mark.server
+def test_accuracy_does_not_regress(scored: tuple[tuple[str, str], list[KeyedResult]]) -> None:
+    key, results = scored
+    accuracy = sum(r.correct for r in results) / len(results)
+    assert accuracy >= FLOORS[key], f"{key}: {accuracy:.1%}"
+
+
+@pytest.mark.server
+def test_every_red_flag_first_and_few_false_alarms(
+    scored: tuple[tuple[str, str], list[KeyedResult]],
+) -> None:
+    _, results = scored
+    assert [r.text for r in results if r.kind == "urgent" and not r.correct] == []
+    calm = [r for r in results if r.kind != "urgent"]
+    assert sum(r.false_alarm for r in calm) <= len(calm) // 100

@@ -1,0 +1,73 @@
+"""What a content answer shows besides its text: sources, review date, draft status."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.answers import Answerer
+from bot.content import ContentStore
+
+TOPIC = """---
+id: dieta.additivi
+titolo: "Additivi"
+fonti:
+  - documento: pdta-calcinosi-tumorale-rco230
+    sezione: "§4 Sorveglianza; § 4.2 Dieta"
+  - documento: altro-documento
+    sezione: "Tabella I"
+revisione:
+  data: 2026-11-21
+  a_cura_di: "Redazione"
+prossima_revisione: 2027-11-21
+correlati: []
+stato: {stato}
+---
+Testo della scheda.
+"""
+TEXTS = 'fonti:\n  pdta-calcinosi-tumorale-rco230: "PDTA Toscana"\nnota_bozza: "In attesa di revisione."\n'
+
+
+def answer_text(tmp_path: Path, stato: str) -> tuple[str, dict]:
+    (tmp_path / "dieta.additivi.md").write_text(TOPIC.replace("{stato}", stato), encoding="utf-8")
+    (tmp_path / "schede.yml").write_text(TEXTS, encoding="utf-8")
+    answerer = Answerer(ContentStore(tmp_path))
+    topic = answerer.content.topic("dieta.additivi")
+    assert topic is not None
+    message = answerer.topic_message(topic)
+    return message["text"], message["custom"]
+
+
+def test_every_content_answer_shows_its_sources_and_review_date(tmp_path: Path) -> None:
+    text, custom = answer_text(tmp_path, "approvato")
+    line = "Fonte: PDTA Toscana, §4, §4.2; altro-documento · Rivisto il 21/11/2026"
+    assert line in text.splitlines()
+    assert custom["fonte"] == line and custom["stato"] == "approvato"
+
+
+def test_a_draft_says_it_awaits_clinical_review(tmp_path: Path) -> None:
+    text, custom = answer_text(tmp_path, "bozza")
+    lines = text.splitlines()
+    assert lines[lines.index("In attesa di revisione.") - 1].startswith("Fonte: ")
+    assert custom["stato"] == "bozza"
+
+
+def test_the_real_content_has_a_name_for_every_cited_document() -> None:
+    content = ContentStore()
+    names = content.texts("schede")["fonti"]
+    for path in content.directory.glob("*.md"):
+        topic = content.topic(path.stem)
+        assert topic is not None
+        for source in topic.sources:
+            assert source["documento"] in names, (path.name, source["documento"])
+
+
+def test_every_content_answer_asks_whether_it_helped(tmp_path: Path) -> None:
+    from bot.answers import feedback_buttons
+    from bot.topics import content_topics
+
+    text, _ = answer_text(tmp_path, "bozza")
+    assert text.splitlines()[-1] == "Ti è stata utile questa risposta?"
+    for topic_id in content_topics():
+        payloads = [b["payload"] for b in feedback_buttons(topic_id)]
+        assert payloads == [f'/utile{{"argomento":"{topic_id}"}}', f'/non_utile{{"argomento":"{topic_id}"}}']
+        assert all(len(p.encode()) <= 64 for p in payloads)  # Telegram's callback_data limit

@@ -1,0 +1,67 @@
+"""The staff's food table: finding foods in a message, and what is said about them."""
+
+from __future__ import annotations
+
+from bot.content import ContentStore
+from bot.foods import FoodTable
+
+TABLE = {
+    "gruppi": {
+        "ricco_fosforo": {"argomento": "dieta.cibi_ricchi_fosforo", "testo": "{alimento}: tanto fosforo."},
+        "additivi": {"argomento": "dieta.additivi", "testo": "{alimento}: additivi."},
+    },
+    "alimenti": [
+        {"nome": "parmigiano", "varianti": ["grana", "grana padano"], "gruppo": "ricco_fosforo"},
+        {"nome": "bibita a base di cola", "marche": ["coca cola"], "gruppo": "additivi"},
+        {"nome": "pasta", "gruppo": "ricco_fosforo"},
+        {"nome": "pasta integrale", "gruppo": "additivi"},
+        {"nome": "senza gruppo", "gruppo": "nessuno"},
+    ],
+}
+
+
+def test_foods_are_found_by_variant_and_brand_with_positions_in_the_message() -> None:
+    table = FoodTable(TABLE)
+    text = "Il Grana Padano e la Coca-Cola vanno bene?"
+    found = table.find(text)
+    assert [m.name for m in found] == ["parmigiano", "bibita a base di cola"]
+    assert [text[m.start : m.end] for m in found] == ["Grana Padano", "Coca-Cola"]
+
+
+def test_the_longest_name_wins_and_each_food_counts_once() -> None:
+    table = FoodTable(TABLE)
+    assert [m.name for m in table.find("pasta integrale o pasta?")] == ["pasta integrale", "pasta"]
+    assert [m.name for m in table.find("grana, grana e ancora grana")] == ["parmigiano"]
+    assert table.find("senza gruppo") == []  # a food without a known group is left out
+
+
+def test_what_is_said_comes_from_the_group() -> None:
+    food = FoodTable(TABLE).food("parmigiano")
+    assert food is not None
+    assert (food.topic, food.text) == ("dieta.cibi_ricchi_fosforo", "Parmigiano: tanto fosforo.")
+
+
+def test_the_real_table_is_consistent_with_the_catalogue() -> None:
+    from bot.topics import content_topics
+
+    data = ContentStore().texts("alimenti")
+    table = FoodTable(data)
+    assert len(table.foods) >= 60
+    for name in table.foods:
+        food = table.food(name)
+        assert food is not None and food.topic in content_topics(), name
+        assert table.find(name)[0].name == name, name
+
+
+def test_the_extractor_finds_foods_and_survives_a_missing_table(tmp_path) -> None:
+    from rasa.shared.nlu.constants import ENTITIES, TEXT
+    from rasa.shared.nlu.training_data.message import Message
+
+    from bot.nlu.food_entities import FoodEntityExtractor
+
+    [found] = FoodEntityExtractor(ContentStore()).process([Message({TEXT: "e il Grana?"})])
+    assert [(e["entity"], e["value"], e["start"], e["end"]) for e in found.get(ENTITIES)] == [
+        ("alimento", "parmigiano", 5, 10)
+    ]
+    [none] = FoodEntityExtractor(ContentStore(tmp_path)).process([Message({TEXT: "e il grana?"})])
+    assert not none.get(ENTITIES)

@@ -1,0 +1,54 @@
+"""Calcifications that are not calcinosi tumorale get the differential answer."""
+
+from __future__ import annotations
+
+import pytest
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.nlu.other_conditions import OtherConditionOverride, names_other_condition
+from bot.nlu.tfidf_classifier import TOPIC_RANKING_KEY
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mi hanno trovato delle microcalcificazioni al seno",
+        "la tendinite calcifica della spalla è la stessa cosa?",
+        "mio figlio ha i calcoli renali",
+        "che differenza c'è tra la calcinosi tumorale e la sclerodermia?",
+        "ho la condrocalcinosi al ginocchio",
+        "calcificazioni nel cervello, malattia di Fahr",
+        "all'ecografia il feto ha un focus iperecogeno nel cuore",
+        "sono in dialisi e ho dei depositi di calcio",
+        "ho l'ipercalcemia",
+    ],
+)
+def test_other_conditions_are_recognised(text: str) -> None:
+    assert names_other_condition(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ho la calcinosi tumorale alla spalla, cosa posso mangiare?",
+        "il calcio nel cibo fa male?",
+        "posso giocare a calcio?",
+        "quali formaggi hanno tanto calcio?",
+        "la calcinosi tumorale colpisce i reni?",
+        "le masse vicino alle articolazioni sono calcificazioni?",
+    ],
+)
+def test_this_disease_and_plain_calcium_are_not_other_conditions(text: str) -> None:
+    assert not names_other_condition(text)
+
+
+def test_the_override_puts_the_differential_first_in_both_rankings() -> None:
+    message = Message({TEXT: "ho delle microcalcificazioni al seno"})
+    message.set(INTENT, {"name": "evitare_calcio_dieta", "confidence": 0.8})
+    message.set(INTENT_RANKING_KEY, [{"name": "evitare_calcio_dieta", "confidence": 0.8}])
+    message.set(TOPIC_RANKING_KEY, [{"name": "evitare_calcio_dieta", "confidence": 0.8}])
+    [out] = OtherConditionOverride().process([message])
+    assert out.get(INTENT)["name"] == "condizione_diagnosi_differenziale"
+    for key in (INTENT_RANKING_KEY, TOPIC_RANKING_KEY):
+        assert [e["name"] for e in out.get(key)] == ["condizione_diagnosi_differenziale", "evitare_calcio_dieta"]
