@@ -22,11 +22,15 @@ ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "var" / "results"
 # Floors a little below the figures in docs/evaluation.md: a fall below them is a regression.
 FLOORS = {
-    ("blind_sets", "short"): 0.80,
-    ("blind_sets", "long"): 0.70,
-    ("dev_sets", "short"): 0.80,
-    ("dev_sets", "long"): 0.70,
+    ("blind_sets", "short"): 0.85,
+    ("blind_sets", "long"): 0.82,
+    ("dev_sets", "short"): 0.88,
+    ("dev_sets", "long"): 0.78,
 }
+# Calm messages answered with the emergency message first. The target is at most 1%; the
+# blind long set is not there yet (2 of 74, docs/evaluation.md), so for it this is a
+# regression bound, not the target: it may only go down.
+FALSE_ALARMS_MAX = {("blind_sets", "long"): 2}
 
 
 def run_set(bot_server, folder: str, name: str) -> list[KeyedResult]:
@@ -65,7 +69,7 @@ def test_accuracy_does_not_regress(scored: tuple[tuple[str, str], list[KeyedResu
 def test_every_red_flag_first_and_few_false_alarms(
     scored: tuple[tuple[str, str], list[KeyedResult]],
 ) -> None:
-    _, results = scored
+    key, results = scored
     assert [r.text for r in results if r.kind == "urgent" and not r.correct] == []
     calm = [r for r in results if r.kind != "urgent"]
-    assert sum(r.false_alarm for r in calm) <= len(calm) // 100
+    assert sum(r.false_alarm for r in calm) <= FALSE_ALARMS_MAX.get(key, len(calm) // 100)

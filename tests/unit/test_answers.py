@@ -21,6 +21,8 @@ revisione:
 prossima_revisione: 2027-11-21
 correlati: []
 stato: {stato}
+approvato_da: "Dott.ssa Prova, endocrinologa"
+approvato_il: 2026-11-22
 ---
 Testo della scheda.
 """
