@@ -18,10 +18,10 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu.tfidf_classifier import TOPIC_RANKING_KEY
+from bot.nlu.overrides import override
 from bot.text import normalize
 
 INTENT_NAME = "condizione_diagnosi_differenziale"
@@ -83,9 +83,5 @@ class OtherConditionOverride(GraphComponent, IntentClassifier):
             text = message.get(TEXT) or ""
             if text.startswith("/") or not names_other_condition(text):
                 continue
-            override = {"name": INTENT_NAME, "confidence": 1.0}
-            for key in (INTENT_RANKING_KEY, TOPIC_RANKING_KEY):
-                rest = [e for e in (message.get(key) or []) if e.get("name") != INTENT_NAME]
-                message.set(key, [override, *rest], add_to_output=True)
-            message.set(INTENT, override, add_to_output=True)
+            override(message, INTENT_NAME)
         return messages

@@ -23,6 +23,7 @@ from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.nlu.overrides import override, put_first
 from bot.nlu.tfidf_classifier import TOPIC_RANKING_KEY
 from bot.safety import URGENT, classifier_urgency_is_credible, classify
 from bot.topics import REMINDER_INTENTS
@@ -60,14 +61,8 @@ class SafetyOverride(GraphComponent, IntentClassifier):
                 continue
             if label == "consiglio_personale" and predicted in REMINDER_INTENTS:
                 continue
-            ranking = [
-                entry
-                for entry in (message.get(INTENT_RANKING_KEY) or [])
-                if entry.get("name") != label
-            ]
-            override = {"name": label, "confidence": 1.0}
-            message.set(INTENT, override, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [override, *ranking], add_to_output=True)
+            # The topic ranking stays the classifier's: what the message is about.
+            override(message, label, (INTENT_RANKING_KEY,))
         return messages
 
     @staticmethod
@@ -76,8 +71,6 @@ class SafetyOverride(GraphComponent, IntentClassifier):
         topics = message.get(TOPIC_RANKING_KEY) or []
         if not topics:
             return
-        best = topics[0]
         ranking = [e for e in (message.get(INTENT_RANKING_KEY) or []) if e.get("name") != URGENT]
-        rest = [e for e in ranking if e.get("name") != best.get("name")]
-        message.set(INTENT, best, add_to_output=True)
-        message.set(INTENT_RANKING_KEY, [best, *rest], add_to_output=True)
+        message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+        put_first(message, topics[0], (INTENT_RANKING_KEY,))

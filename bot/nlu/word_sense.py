@@ -10,10 +10,10 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu.tfidf_classifier import TOPIC_RANKING_KEY
+from bot.nlu.overrides import override
 from bot.senses import meant_intent
 
 
@@ -36,9 +36,5 @@ class WordSense(GraphComponent, IntentClassifier):
             meant = None if text.startswith("/") else meant_intent(text, predicted)
             if meant is None:
                 continue
-            override = {"name": meant, "confidence": 1.0}
-            for key in (INTENT_RANKING_KEY, TOPIC_RANKING_KEY):
-                rest = [e for e in (message.get(key) or []) if e.get("name") != meant]
-                message.set(key, [override, *rest], add_to_output=True)
-            message.set(INTENT, override, add_to_output=True)
+            override(message, meant)
         return messages

@@ -1,0 +1,29 @@
+"""The one way our NLU components replace the intent the classifier chose."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.nlu.tfidf_classifier import TOPIC_RANKING_KEY
+
+BOTH_RANKINGS = (INTENT_RANKING_KEY, TOPIC_RANKING_KEY)
+
+
+def put_first(
+    message: Message, entry: dict[str, Any], rankings: Iterable[str] = BOTH_RANKINGS
+) -> None:
+    """``entry`` ({"name", "confidence"}) becomes the intent, and the first (once) of each
+    ranking named in ``rankings``; the rest of each ranking stays behind it, in order."""
+    for key in rankings:
+        rest = [e for e in (message.get(key) or []) if e.get("name") != entry.get("name")]
+        message.set(key, [entry, *rest], add_to_output=True)
+    message.set(INTENT, entry, add_to_output=True)
+
+
+def override(message: Message, name: str, rankings: Iterable[str] = BOTH_RANKINGS) -> None:
+    """The intent is ``name``, with full confidence."""
+    put_first(message, {"name": name, "confidence": 1.0}, rankings)

@@ -1,0 +1,36 @@
+"""Words the classifier reads in the wrong sense (bot/senses.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.senses import meant_intent
+
+
+@pytest.mark.parametrize(
+    ("text", "predicted", "meant"),
+    [
+        ("posso giocare a calcio?", "evitare_calcio_dieta", "riabilitazione_esercizio"),
+        ("mio figlio vuole fare calcio con gli amici", "evitare_calcio_dieta", "riabilitazione_esercizio"),
+        ("la scuola calcio va bene per lui?", "evitare_leganti_calcio", "riabilitazione_esercizio"),
+        ("cosa mi fa male?", "terapia_dolore", "evitare_riepilogo"),
+        ("che cibi fanno male con la calcinosi?", "terapia_dolore", "evitare_riepilogo"),
+        ("chi legge questa chat?", "chi_sei", "privacy"),
+        ("chi può vedere i miei dati?", "aiuto", "privacy"),
+    ],
+)
+def test_the_sense_around_the_word_decides(text: str, predicted: str, meant: str) -> None:
+    assert meant_intent(text, predicted) == meant
+
+
+@pytest.mark.parametrize(
+    ("text", "predicted"),
+    [
+        ("quanto calcio c'è nel latte?", "evitare_calcio_dieta"),
+        ("mi fa male il gomito", "terapia_dolore"),
+        ("chi sei?", "chi_sei"),
+        ("posso giocare a calcio?", "riabilitazione_esercizio"),  # already right
+    ],
+)
+def test_otherwise_the_classifier_stays(text: str, predicted: str) -> None:
+    assert meant_intent(text, predicted) is None
