@@ -935,6 +935,21 @@ def _lab_advice(text: str) -> bool:
     return False
 
 
+# "quali sono i valori normali del fosforo?", "cosa succede se il fosforo è 6,1?": ranges
+# depend on age and laboratory, and a number means something only for one person: the
+# specialist answers, even without "my" (the general topic would invite self-judging).
+_NORMAL_VALUES = re.compile(
+    _sq(
+        rf"\b(?:valor\w*|range|intervall\w*|limit\w*|soglia)\s+(?:\w+\s+){{0,2}}?"
+        rf"(?:normal\w*|di riferimento|giust\w*|alt\w*|bass\w*|divers\w*|nella norma)"
+        rf"\s+(?:\w+\s+){{0,3}}?{_LAB}\b"
+        rf"|\b{_LAB}\s+(?:\w+\s+){{0,3}}?(?:normal\w*|nella norma)\b(?=[^.]*\?)"
+        rf"|\bcosa succede se (?:\w+\s+){{0,2}}?{_LAB}\b"
+    )
+)
+_NORMAL_VALUES_RULE = _Rule(_NORMAL_VALUES, *_LAB_NEEDLES)
+
+
 def _diagnosis_advice(text: str) -> bool:
     if _SELF_DIAGNOSIS_RULE.search(text):
         return True
@@ -948,7 +963,7 @@ def _advice_match_form(text: str) -> bool:
         return True
     if _MED_RE.search(text) and (_ADVICE_IF.search(text) or _ADVICE_PASSIVE.search(text)):
         return True
-    return _lab_advice(text) or _diagnosis_advice(text)
+    return _lab_advice(text) or _diagnosis_advice(text) or bool(_NORMAL_VALUES_RULE.search(text))
 
 
 # The intent classifier also learns "urgenza" from examples. It catches red flags worded
@@ -991,7 +1006,7 @@ def needs_specialist_only(text: str) -> bool:
         return False
     form = _match_form(text)
     dose = _DOSE_RULE.search(form) or _MISSED_DOSE_RULE.search(form)
-    return bool(dose) or _lab_advice(form)
+    return bool(dose) or _lab_advice(form) or bool(_NORMAL_VALUES_RULE.search(form))
 
 
 def asks_personal_advice(text: str) -> bool:

@@ -225,6 +225,8 @@ def test_is_urgent_negative(text: str) -> None:
 # ------------------------------------------------------------------ personal advice
 
 ADVICE_POSITIVE = [
+    "quali sono i valori normali del fosforo?",
+    "qual è il range di riferimento del PTH?",
     # doses
     "quanti mg di sevelamer devo prendere?",
     "quanto ne prendo?",
@@ -279,7 +281,6 @@ ADVICE_NEGATIVE = [
     "perché evitare la vitamina d?",
     "ogni quanto si fanno gli esami?",
     "come funziona l'acetazolamide?",
-    "quali sono i valori normali del fosforo?",
     "il fosforo normale è tra 2,5 e 4,5?",
     "il fosforo alto è pericoloso?",
     "perché il fosforo è alto nella calcinosi?",
@@ -581,3 +582,14 @@ def test_which_personal_questions_only_the_specialist_can_answer(
 )
 def test_thoughts_and_acts_of_self_harm_are_found_by_the_rules(text: str) -> None:
     assert classify(text) == "urgenza"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["quali sono i valori normali del fosforo?", "qual è il range di riferimento del PTH?"],
+)
+def test_normal_values_of_a_test_are_for_the_specialist(text: str) -> None:
+    """Ranges depend on age and laboratory; the general topic would invite self-judging."""
+    from bot.safety import needs_specialist_only
+
+    assert classify(text) == "consiglio_personale" and needs_specialist_only(text)
