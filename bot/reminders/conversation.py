@@ -173,9 +173,8 @@ class ReminderDialogue:
     def activate(self, channel: str, sender: str, dates: dict[str, str]) -> dict[str, Any]:
         """Saves consent and the dates of the last tests together; the confirmation."""
         version = str(self.content.texts("promemoria").get("versione_consenso", ""))
-        self.store.subscribe(channel, sender, version, dt.datetime.now(dt.timezone.utc))
-        for kind in KINDS:
-            self.store.set_last_done(channel, sender, kind, dt.date.fromisoformat(dates[kind]))
+        last_done = {kind: dt.date.fromisoformat(dates[kind]) for kind in KINDS}
+        self.store.subscribe(channel, sender, version, last_done=last_done)
         due = self.store.next_due(channel, sender)
         return message(
             "promemoria.attivato", self._due_text("attivato", due), next_due=self._due_payload(due)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -209,25 +209,31 @@ class ReminderStore:
         user_id: str | int,
         consent_version: str,
         now: datetime | None = None,
+        last_done: Mapping[str, date] | None = None,
     ) -> bool:
-        """Record consent. True if new; an existing subscription gets the new consent."""
+        """Record consent, with the dates of the last tests (``{kind: date}``) in the same
+        transaction when given: either all is stored or nothing. True if new; an existing
+        subscription gets the new consent."""
         now = self._now(now)
 
         def work(session: Session) -> bool:
             sub = self._subscriber(session, channel, user_id)
-            if sub is not None:
-                sub.consent_at, sub.consent_text_version = now, consent_version
-                return False
-            session.add(
-                Subscriber(
+            created = sub is None
+            if sub is None:
+                sub = Subscriber(
                     channel=channel,
                     channel_user_id=str(user_id),
                     consent_at=now,
                     consent_text_version=consent_version,
                     created_at=now,
                 )
-            )
-            return True
+                session.add(sub)
+                session.flush()
+            else:
+                sub.consent_at, sub.consent_text_version = now, consent_version
+            for kind, done_on in (last_done or {}).items():
+                self._set_schedule(session, sub, kind, done_on, now)
+            return created
 
         created = self._retrying(work)
         log.info("iscrizione promemoria: nuova=%s", created)

@@ -328,3 +328,16 @@ def test_times_are_stored_in_utc(store: ReminderStore, engine: Engine) -> None:
     if isinstance(raw, str):
         raw = datetime.fromisoformat(raw)
     assert raw == NOW.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def test_consent_and_dates_are_stored_together_or_not_at_all(store: ReminderStore) -> None:
+    dates = {"fosfato_6m": date(2026, 9, 15), "completo_12m": date(2026, 3, 1)}
+    assert store.subscribe("rest", "web-9", "v1", NOW, last_done=dates)
+    assert store.next_due("rest", "web-9") == {
+        "fosfato_6m": date(2027, 3, 15),
+        "completo_12m": date(2027, 3, 1),
+    }
+    future = {"fosfato_6m": date(2026, 9, 15), "completo_12m": date(2030, 1, 1)}
+    with pytest.raises(ValueError):
+        store.subscribe("rest", "web-10", "v1", NOW, last_done=future)
+    assert not store.is_subscribed("rest", "web-10")  # nothing half-stored
