@@ -95,6 +95,11 @@ def run(settings: Settings | None = None) -> int:
         print("ERRORE: nessun modello addestrato. Esegui prima: python -m bot train", file=sys.stderr)
         return 1
     endpoints = write_endpoints(settings)
+    try:
+        credentials = write_credentials(settings)
+    except ValueError as error:
+        print(f"ERRORE: {error}", file=sys.stderr)
+        return 2
     from bot.reminders.db import upgrade
 
     upgrade(settings.reminders_db_url)
@@ -113,7 +118,7 @@ def run(settings: Settings | None = None) -> int:
     signal.signal(signal.SIGTERM, stop)
     started = time.monotonic()
     try:
-        for service in services(settings, str(endpoints), str(write_credentials(settings))):
+        for service in services(settings, str(endpoints), str(credentials)):
             process = subprocess.Popen(service.command, cwd=ROOT, env={**env, **service.extra_env})
             children.append((service, process))
         waiting = [s for s, _ in children if s.health_url]

@@ -126,8 +126,11 @@ def child_environment() -> dict[str, str]:
 
 
 def write_credentials(settings: Settings, path: Path | None = None) -> Path:
-    """credentials.yml, plus the Telegram channel when TELEGRAM_TOKEN is set."""
+    """credentials.yml, plus the Telegram channel when TELEGRAM_TOKEN is set and the
+    WhatsApp channel when WHATSAPP_TOKEN is (ValueError if its other variables are missing)."""
     import yaml
+
+    from bot.whatsapp.config import WhatsAppConfig
 
     base = yaml.safe_load((ROOT / "credentials.yml").read_text(encoding="utf-8")) or {}
     token = os.environ.get("TELEGRAM_TOKEN", "").strip()
@@ -140,6 +143,12 @@ def write_credentials(settings: Settings, path: Path | None = None) -> Path:
             ),
             "api_url": _env("TELEGRAM_API_URL", "https://api.telegram.org"),
             "secret_token": os.environ.get("TELEGRAM_WEBHOOK_SECRET", "").strip() or None,
+        }
+    whatsapp = WhatsAppConfig.from_env()
+    if whatsapp is not None:
+        base["bot.channels.whatsapp.WhatsAppInput"] = {
+            **whatsapp.as_credentials(),
+            "db_url": settings.reminders_db_url,  # the received-message log
         }
     path = path or Path(_env("CALCINOSI_CREDENTIALS_PATH", str(VAR_DIR / "credentials.yml")))
     path.parent.mkdir(parents=True, exist_ok=True)

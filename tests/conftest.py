@@ -128,6 +128,7 @@ def start_stack(work: Path, extra_env: dict[str, str] | None = None) -> tuple[Bo
             "CALCINOSI_ENDPOINTS_PATH": str(work / "endpoints.yml"),
             "CALCINOSI_CREDENTIALS_PATH": str(work / "credentials.yml"),
             "TELEGRAM_TOKEN": "",
+            "WHATSAPP_TOKEN": "",
             # The tracker cache trims long conversations in memory (bot/tracker_store.py);
             # at its minimum it trims on nearly every message, so every test runs through it.
             "CALCINOSI_TRACKER_MAX_EVENTS": "20",

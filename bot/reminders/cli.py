@@ -4,7 +4,8 @@
     python -m bot.reminders.cli send-due --now 2027-03-01T10:00
     python -m bot.reminders.cli run --interval 60
 
-Configuration: see ``bot.reminders.config`` (CALCINOSI_DB_URL, TELEGRAM_TOKEN, ...).
+Configuration: see ``bot.reminders.config`` (CALCINOSI_DB_URL, TELEGRAM_TOKEN, ...) and
+``bot.whatsapp.config`` (WHATSAPP_TOKEN, ...).
 ``run`` also deletes expired conversations once a day (``bot.retention``).
 A ``--now`` without time zone is Europe/Rome local time.
 """
@@ -25,16 +26,25 @@ from bot.reminders.dispatcher import Dispatcher, StepHook, no_step
 from bot.reminders.senders import Sender, WebSender
 from bot.retention import DailyPurge
 from bot.settings import load_settings
+from bot.whatsapp.config import WhatsAppConfig
 
 WEB_CHANNELS = ("rest", "socketio")
 
 
-def build_senders(config: ReminderConfig) -> dict[str, Sender]:
+def build_senders(
+    config: ReminderConfig, whatsapp: WhatsAppConfig | None = None
+) -> dict[str, Sender]:
     senders: dict[str, Sender] = {channel: WebSender() for channel in WEB_CHANNELS}
     if config.telegram_token:
         from bot.reminders.telegram import TelegramSender
 
         senders["telegram"] = TelegramSender(config.telegram_token, config.telegram_api_url)
+    if whatsapp is not None:
+        from bot.reminders.whatsapp import WhatsAppSender
+        from bot.whatsapp.inbound_log import InboundLog
+
+        inbound = InboundLog(make_engine(), whatsapp.app_secret)
+        senders["whatsapp"] = WhatsAppSender(whatsapp, inbound)
     return senders
 
 
@@ -68,7 +78,10 @@ def daily_purge() -> DailyPurge:
 
 
 def _dispatcher(
-    config: ReminderConfig, on_step: StepHook, daily: DailyPurge | None = None
+    config: ReminderConfig,
+    on_step: StepHook,
+    daily: DailyPurge | None = None,
+    whatsapp: WhatsAppConfig | None = None,
 ) -> Dispatcher:
     if not config.telegram_token:
         print(
@@ -78,7 +91,7 @@ def _dispatcher(
     worker = f"{socket.gethostname()}-{os.getpid()}"
     return Dispatcher(
         make_engine(),
-        build_senders(config),
+        build_senders(config, whatsapp),
         worker_id=worker,
         config=config,
         on_step=on_step,
@@ -95,6 +108,7 @@ def run(argv: Sequence[str] | None = None, *, on_step: StepHook = no_step) -> in
     )
     try:
         config = ReminderConfig.from_env()
+        whatsapp = WhatsAppConfig.from_env()
         daily = daily_purge()
     except ValueError as err:
         print(f"Configurazione non valida: {err}", file=sys.stderr)
@@ -109,10 +123,10 @@ def run(argv: Sequence[str] | None = None, *, on_step: StepHook = no_step) -> in
         except argparse.ArgumentTypeError as err:
             print(str(err), file=sys.stderr)
             return 2
-        counts = _dispatcher(config, on_step).run_once(now)
+        counts = _dispatcher(config, on_step, whatsapp=whatsapp).run_once(now)
         print(counts.summary_it())
         return 0
-    dispatcher = _dispatcher(config, on_step, daily)
+    dispatcher = _dispatcher(config, on_step, daily, whatsapp)
     print("Invio dei promemoria avviato. Per fermarlo: Ctrl+C.", flush=True)
     dispatcher.run_forever(args.interval)
     print("Invio dei promemoria fermato.", flush=True)

@@ -5,9 +5,9 @@ committed before the next step)::
 
     pending --claim--> claimed --begin--> sending --ok--------> sent | ready
        ^                  |                  |--error, retry--> pending (next_attempt_at + backoff)
-       |   lease expired  |                  |--permanent-----> failed
-       +------------------+                  |--maybe sent----> failed_unknown
-                                             '--lease expired-> failed_unknown (or pending if
+       |   lease expired, |                  |--permanent-----> failed
+       |   deferred       |                  |--maybe sent----> failed_unknown
+       +------------------+                  '--lease expired-> failed_unknown (or pending if
                                                                 the channel is idempotent)
 
 * **claim**: PostgreSQL ``SELECT ... FOR UPDATE SKIP LOCKED`` then ``UPDATE``; SQLite an
@@ -44,6 +44,27 @@ Guarantee, per step (Telegram, which has no idempotency key):
   ``retry_after``) up to ``max_attempts``, then ``failed``. 400/403 (chat not
   found, bot blocked) are permanent: ``failed`` at once, no retry storm.
 
+Per-channel limits (bot/reminders/ratelimit.py, ``CHANNEL_LIMITS``): Telegram 30 messages/s
+overall and 1 s between two messages to one chat; WhatsApp 20/s and 6 s per user (Meta: 80/s
+by default, 20 for numbers shared with the Business app; "pair rate" about 1 per 6 s); SMS
+1/s; the web channels are unlimited.
+
+* the claimed rows of a batch are sent in the order the limits allow (always the row that
+  may go first), and the dispatcher waits while they are still ``claimed``: never with a
+  row in ``sending``, so waiting does not widen the uncertain window above. A wait longer
+  than ``MAX_WAIT_S`` (10 s) gives the claim back instead: ``pending`` again, no attempt
+  counted, ``next_attempt_at`` when allowed (``deferred``). Waits inside a batch hold back
+  the next batch, of every channel.
+* a refusal for sending too fast (``ChannelError.throttled``: HTTP 429; WhatsApp Graph
+  errors 130429/131048/131056) means "not delivered", so retrying is safe: the row goes
+  back to ``pending`` with the backoff above (an attempt counted, ``retry_after``
+  honoured), and its channel alone pauses for ``retry_after`` (1 min without one): the
+  channel's other claimed rows are deferred to the end of the pause and it is not claimed
+  until then, while the other channels go on.
+* the limits live in the memory of one dispatcher (``limiter``; default: real monotonic
+  clock, waits cut short by ``stop()``): N dispatchers on one bot share nothing and may
+  together send N times faster, and a restarted one knows no earlier sends.
+
 Nothing is sent outside the local window (09:00-20:00 Europe/Rome): a pass outside
 the window only does recovery. Logs carry delivery ids and counts only.
 
@@ -66,6 +87,13 @@ x 4 reminders per step, SQLite and PostgreSQL): 0 duplicates and 0 silent losses
 every step; after_claim: all resent once; kill after ``sending`` is committed:
 exactly the interrupted reminder is ``failed_unknown`` (delivered if the kill came
 after the HTTP call, not delivered if before).
+
+Measured (tests/integration/test_dispatcher_ratelimit.py, simulated clock, fakes answering
+429 above the channels' limits, SQLite and PostgreSQL): 500 reminders in one pass (300
+Telegram to 50 chats, 200 WhatsApp to 20 users): 0 refusals, each delivered once, 56.6 s
+simulated (the bound is 54 s: 10 messages x 6 s per WhatsApp user), 2-9 s real. Without the
+limiter the first too-fast send of each channel is refused and pauses it; nothing is lost
+or doubled, and a limited pass later delivers the rest.
 """
 
 from __future__ import annotations
@@ -98,6 +126,7 @@ from bot.reminders.models import (
     Delivery,
     Subscriber,
 )
+from bot.reminders.ratelimit import CHANNEL_LIMITS, RateLimiter
 from bot.reminders.schedule import is_within_window, next_send_time
 from bot.reminders.senders import ChannelError, Sender
 from bot.reminders.texts import reminder_text
@@ -105,6 +134,9 @@ from bot.reminders.texts import reminder_text
 log = logging.getLogger(__name__)
 
 StepHook = Callable[[str, int], None]
+
+#: Longest wait for a channel's limits inside a pass; a longer one gives the claim back.
+MAX_WAIT_S = 10.0
 
 
 def no_step(point: str, index: int) -> None:
@@ -126,6 +158,7 @@ class RunCounts:
     requeued: int = 0  # interrupted sends on idempotent channels, back to pending
     skipped: int = 0  # claim lost to another worker (lease) or user deleted
     released: int = 0  # claims given back on shutdown
+    deferred: int = 0  # claims given back, channel paused or limit wait too long
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -137,7 +170,8 @@ class RunCounts:
     def summary_it(self) -> str:
         return (
             f"Promemoria inviati: {self.sent}; pronti da mostrare sul sito: {self.ready}; "
-            f"da riprovare più tardi: {self.retried}; non riusciti: {self.failed}; "
+            f"da riprovare più tardi: {self.retried + self.deferred}; "
+            f"non riusciti: {self.failed}; "
             f"esito incerto (non reinviati): {self.unknown}."
         )
 
@@ -166,6 +200,7 @@ class Dispatcher:
         on_step: StepHook = no_step,
         content: ContentStore | None = None,
         daily: Callable[[datetime], object] | None = None,
+        limiter: RateLimiter | None = None,
     ) -> None:
         self.engine = engine
         self.senders = dict(senders)
@@ -177,6 +212,7 @@ class Dispatcher:
         self._clock = clock
         self._daily = daily
         self._stop = threading.Event()
+        self.limiter = limiter or RateLimiter(CHANNEL_LIMITS, sleep=self._stop.wait)
         self._postgres = engine.dialect.name == "postgresql"
 
     # -- public ------------------------------------------------------------------
@@ -210,11 +246,7 @@ class Dispatcher:
                     break
                 counts.claimed += len(batch)
                 self._on_step("after_claim", batch_number)
-                for row in batch:
-                    if self._stop.is_set():
-                        break
-                    self._deliver(row, token, clock, counts, index)
-                    index += 1
+                index = self._deliver_batch(batch, token, clock, counts, index)
         finally:
             try:
                 counts.released += self._release(token)
@@ -316,17 +348,21 @@ class Dispatcher:
                     sorted(ids),
                 )
 
-    def _claimable(self, now: datetime) -> Any:
+    def _claimable(self, now: datetime, channels: Sequence[str]) -> Any:
         return and_(
             or_(
                 and_(Delivery.state == PENDING, Delivery.next_attempt_at <= now),
                 and_(Delivery.state == CLAIMED, Delivery.claimed_at < now - self.config.lease),
             ),
-            Delivery.subscriber_id.in_(self._channel_ids(list(self.senders))),
+            Delivery.subscriber_id.in_(self._channel_ids(channels)),
         )
 
     def _claim(self, now: datetime, token: str) -> list[_Claimed]:
-        claimable = self._claimable(now)
+        """Claim up to ``batch_size`` due rows of the channels that are not paused."""
+        channels = [c for c in self.senders if not self.limiter.paused(c)]
+        if not channels:
+            return []
+        claimable = self._claimable(now, channels)
         candidates = (
             select(Delivery.id)
             .where(claimable)
@@ -396,6 +432,36 @@ class Dispatcher:
             )
         return result.rowcount == 1
 
+    def _deliver_batch(
+        self,
+        batch: Sequence[_Claimed],
+        token: str,
+        clock: Callable[[], datetime],
+        counts: RunCounts,
+        index: int,
+    ) -> int:
+        """Send the claimed rows, always the one its channel's limits allow first, waiting
+        (while nothing is ``sending``) when none is allowed yet. Rows of a paused channel,
+        or with a wait above ``MAX_WAIT_S``, go back to ``pending``. Returns the next index."""
+        waiting = list(batch)
+        while waiting and not self._stop.is_set():
+            row = min(waiting, key=lambda r: self.limiter.delay(r.channel, r.chat_id))
+            waiting.remove(row)
+            wait = self.limiter.delay(row.channel, row.chat_id)
+            if self.limiter.paused(row.channel) or wait > MAX_WAIT_S:
+                later = clock() + timedelta(seconds=wait)
+                if self._transition(row.id, token, CLAIMED, _unclaimed(next_attempt_at=later)):
+                    counts.deferred += 1
+                else:
+                    counts.skipped += 1
+                continue
+            self.limiter.sleep(wait)
+            if self._stop.is_set():
+                break
+            self._deliver(row, token, clock, counts, index)
+            index += 1
+        return index
+
     def _deliver(
         self,
         row: _Claimed,
@@ -417,6 +483,7 @@ class Dispatcher:
             log.info("promemoria %d: preso da un altro dispatcher, salto", row.id)
             return
         self._on_step("before_send", index)
+        self.limiter.record(row.channel, row.chat_id)
         try:
             outcome = sender.send(row.chat_id, text, idempotency_key=row.idempotency_key)
         except ChannelError as err:
@@ -457,17 +524,17 @@ class Dispatcher:
         counts: RunCounts,
     ) -> None:
         values: dict[str, Any] = {"last_error_code": err.code}
+        if err.throttled:
+            pause = err.retry_after or self.config.backoff_base.total_seconds()
+            self.limiter.pause(row.channel, pause)
+            log.warning("canale %s: troppi invii (%s), pausa %.0f s", row.channel, err.code, pause)
         if err.maybe_delivered and not sender.idempotent:
             values["state"] = FAILED_UNKNOWN
             bucket = "unknown"
             log.warning("promemoria %d: esito incerto (%s), non reinviato", row.id, err.code)
         elif err.retryable and attempts < self.config.max_attempts:
-            values.update(
-                state=PENDING,
-                claimed_by=None,
-                claimed_at=None,
-                next_attempt_at=self._retry_at(now, attempts, err.retry_after),
-            )
+            retry_at = self._retry_at(now, attempts, err.retry_after)
+            values.update(_unclaimed(next_attempt_at=retry_at))
             bucket = "retried"
             log.info("promemoria %d: tentativo %d non riuscito (%s)", row.id, attempts, err.code)
         else:
@@ -493,7 +560,12 @@ class Dispatcher:
             result = session.execute(
                 update(Delivery)
                 .where(Delivery.state == CLAIMED, Delivery.claimed_by == token)
-                .values(state=PENDING, claimed_by=None, claimed_at=None)
+                .values(**_unclaimed())
                 .execution_options(synchronize_session=False)
             )
         return int(result.rowcount)
+
+
+def _unclaimed(**values: Any) -> dict[str, Any]:
+    """The values that put a row back to ``pending`` (plus ``values``)."""
+    return {"state": PENDING, "claimed_by": None, "claimed_at": None, **values}

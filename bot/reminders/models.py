@@ -5,7 +5,7 @@ Datetimes are stored as naive UTC (``UTCDateTime``) and come back aware (UTC).
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any, Final
 
 from sqlalchemy import (
@@ -112,6 +112,13 @@ def idempotency_key(subscriber_id: int, kind: str, due: Any, notice: Any) -> str
     return f"{subscriber_id}:{kind}:{due.isoformat()}:{notice.isoformat()}"
 
 
+def kind_and_due(key: str) -> tuple[str, date]:
+    """The reminder kind and due date of an :func:`idempotency_key` (senders that need
+    them, e.g. WhatsApp templates, get only the key)."""
+    _, kind, due, _ = key.split(":")
+    return kind, date.fromisoformat(due)
+
+
 VOTES: Final = ("utile", "non_utile")
 
 
@@ -133,3 +140,22 @@ class Feedback(Base):
     topic = Column(String(64), nullable=False)
     vote = Column(String(16), nullable=False)
     day = Column(Date, nullable=False)
+
+
+class WhatsAppMessage(Base):
+    """One WhatsApp message received: answered once even when Meta delivers it again; the
+    last one of a user opens the 24-hour window for free text (bot/whatsapp/inbound_log.py).
+
+    No text. The message id and the sender are keyed hashes (HMAC with the app secret):
+    message ids embed the phone number. Rows older than 7 days are purged on insert.
+    """
+
+    __tablename__ = "whatsapp_message"
+    __table_args__ = (
+        Index("ix_whatsapp_message_sender_received", "sender_key", "received_at"),
+        Index("ix_whatsapp_message_received", "received_at"),
+    )
+
+    message_key = Column(String(64), primary_key=True)
+    sender_key = Column(String(64), nullable=False)
+    received_at = Column(UTCDateTime(), nullable=False)

@@ -17,6 +17,9 @@ class ChannelError(Exception):
       connection lost after sending): the dispatcher does not resend it unless the
       sender is idempotent.
     * ``retry_after``: seconds the channel asked us to wait (Telegram 429).
+    * ``throttled``: refused because we sent too fast (HTTP 429, which is the default
+      for code ``http_429``; WhatsApp Graph errors 130429/131048/131056): not delivered,
+      and the dispatcher pauses the whole channel (``retry_after``, else 1 min).
 
     ``code`` is short and never contains message text, tokens or user ids.
     """
@@ -28,12 +31,14 @@ class ChannelError(Exception):
         retryable: bool,
         maybe_delivered: bool = False,
         retry_after: float | None = None,
+        throttled: bool | None = None,
     ) -> None:
         super().__init__(code)
         self.code = code[:32]
         self.retryable = retryable
         self.maybe_delivered = maybe_delivered
         self.retry_after = retry_after
+        self.throttled = code == "http_429" if throttled is None else throttled
 
 
 class Sender(Protocol):

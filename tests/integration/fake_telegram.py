@@ -8,6 +8,7 @@ request, and fails on demand::
         fake.fail_chat("42", 403)         # chat 42 always answers 403 (bot blocked)
         fake.delay_next(2.0)              # the next request is delivered, answered late
         fake.drop_next()                  # the next request is delivered, connection closed
+        FakeTelegram(throttle=limits.check)  # 429 + retry_after when limits.check(chat) says so
         ...
         fake.delivered()                  # [(chat_id, text), ...] actually delivered
 """
@@ -18,6 +19,7 @@ import json
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -36,8 +38,11 @@ class Call:
 
 
 class FakeTelegram:
-    def __init__(self, latency: float = 0.0) -> None:
+    def __init__(
+        self, latency: float = 0.0, throttle: Callable[[str], float | None] | None = None
+    ) -> None:
         self.latency = latency
+        self._throttle = throttle  # chat_id -> retry_after if sent too fast, else None
         self._lock = threading.Lock()
         self._calls: list[Call] = []
         self._fail_queue: list[tuple[int, float | None]] = []
@@ -124,6 +129,9 @@ class FakeTelegram:
             if self._fail_queue:
                 status, retry_after = self._fail_queue.pop(0)
                 return status, retry_after, 0.0, False
+            retry_after = self._throttle(chat_id) if self._throttle else None
+            if retry_after is not None:
+                return 429, retry_after, 0.0, False
             if self._drops:
                 self._drops -= 1
                 return 0, None, 0.0, True
@@ -176,9 +184,10 @@ class FakeTelegram:
                     answer: dict[str, Any] = {
                         "ok": False,
                         "error_code": status,
-                        "description": "Forbidden: bot was blocked by the user"
-                        if status == 403
-                        else "Internal Server Error",
+                        "description": {
+                            403: "Forbidden: bot was blocked by the user",
+                            429: "Too Many Requests: retry later",
+                        }.get(status, "Internal Server Error"),
                     }
                     if retry_after is not None:
                         answer["parameters"] = {"retry_after": retry_after}

@@ -27,6 +27,7 @@ from bot.reminders.config import ReminderConfig
 from bot.reminders.db import make_engine
 from bot.reminders.dispatcher import Dispatcher, RunCounts
 from bot.reminders.models import Delivery
+from bot.reminders.ratelimit import RateLimiter
 from bot.reminders.schedule import ROME, add_months
 from bot.reminders.senders import ChannelError, WebSender
 from bot.reminders.store import ReminderStore
@@ -352,8 +353,11 @@ def test_two_dispatchers_at_once_send_each_reminder_exactly_once(
     expected = 2 * len(chats)  # 200 due deliveries
     with FakeTelegram(latency=0.005) as fake:
         engines = [make_engine(db_url) for _ in range(2)]
+        # no channel limits here (test_dispatcher_ratelimit.py): 1 s per chat in real time
+        # would hold each 5-row batch about a second
         workers = [
-            Dispatcher(e, {"telegram": telegram(fake)}, worker_id=f"w{i}", config=CONFIG, batch_size=5)
+            Dispatcher(e, {"telegram": telegram(fake)}, worker_id=f"w{i}", config=CONFIG, batch_size=5,
+                       limiter=RateLimiter({}))
             for i, e in enumerate(engines)
         ]
         barrier = threading.Barrier(len(workers))
