@@ -32,8 +32,10 @@ WEB_CHANNELS = ("rest", "socketio")
 
 
 def build_senders(
-    config: ReminderConfig, whatsapp: WhatsAppConfig | None = None
+    config: ReminderConfig, whatsapp: WhatsAppConfig | None = None, now: datetime | None = None
 ) -> dict[str, Sender]:
+    """The senders per channel. ``now`` (``send-due --now``): the time the pass runs at, also
+    for WhatsApp's 24-hour window (a reminder due in six months is judged then, not today)."""
     senders: dict[str, Sender] = {channel: WebSender() for channel in WEB_CHANNELS}
     if config.telegram_token:
         from bot.reminders.telegram import TelegramSender
@@ -44,7 +46,10 @@ def build_senders(
         from bot.whatsapp.inbound_log import InboundLog
 
         inbound = InboundLog(make_engine(), whatsapp.app_secret)
-        senders["whatsapp"] = WhatsAppSender(whatsapp, inbound)
+        if now is None:
+            senders["whatsapp"] = WhatsAppSender(whatsapp, inbound)
+        else:
+            senders["whatsapp"] = WhatsAppSender(whatsapp, inbound, clock=lambda: now)
     return senders
 
 
@@ -82,6 +87,7 @@ def _dispatcher(
     on_step: StepHook,
     daily: DailyPurge | None = None,
     whatsapp: WhatsAppConfig | None = None,
+    now: datetime | None = None,
 ) -> Dispatcher:
     if not config.telegram_token:
         print(
@@ -91,7 +97,7 @@ def _dispatcher(
     worker = f"{socket.gethostname()}-{os.getpid()}"
     return Dispatcher(
         make_engine(),
-        build_senders(config, whatsapp),
+        build_senders(config, whatsapp, now),
         worker_id=worker,
         config=config,
         on_step=on_step,
@@ -123,7 +129,7 @@ def run(argv: Sequence[str] | None = None, *, on_step: StepHook = no_step) -> in
         except argparse.ArgumentTypeError as err:
             print(str(err), file=sys.stderr)
             return 2
-        counts = _dispatcher(config, on_step, whatsapp=whatsapp).run_once(now)
+        counts = _dispatcher(config, on_step, whatsapp=whatsapp, now=now).run_once(now)
         print(counts.summary_it())
         return 0
     dispatcher = _dispatcher(config, on_step, daily, whatsapp)

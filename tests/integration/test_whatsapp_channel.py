@@ -36,6 +36,7 @@ from fake_whatsapp import (
 
 from bot import ROOT
 from bot.content import ContentStore
+from bot.reminders.dates import italian_date
 from bot.reminders.schedule import add_months
 from tests.conftest import BotServer, start_stack, stop_stack
 
@@ -235,7 +236,9 @@ def test_forget_my_data_also_forgets_the_conversation(stack: Stack) -> None:
     assert stack.server.stored_event_count(wa_id) == 0
 
 
-def test_sign_up_on_whatsapp_and_a_text_reminder_inside_the_24_hours(stack: Stack) -> None:
+def test_sign_up_on_whatsapp_then_the_reminder_due_months_later_is_a_template(stack: Stack) -> None:
+    """``send-due --now`` judges the 24-hour window at the time of the pass: the patient wrote
+    today, the reminder is due in months, so it is the approved template with the date."""
     wa_id, done = "393330000006", date.today() - timedelta(days=10)
     for message in (
         "attiva i promemoria",
@@ -270,9 +273,10 @@ def test_sign_up_on_whatsapp_and_a_text_reminder_inside_the_24_hours(stack: Stac
     assert result.returncode == 0, result.stderr
     assert "Promemoria inviati: 1;" in result.stdout
     reminder = stack.fake.delivered(wa_id)[before:]
-    assert [m["type"] for m in reminder] == ["text"]  # the user wrote minutes ago
-    assert reminder[0]["text"]["body"].startswith("Promemoria: tra 14 giorni")
-    for secret in (wa_id, APP_SECRET, stack.fake.env()["WHATSAPP_TOKEN"], "Promemoria: tra"):
+    assert [m["type"] for m in reminder] == ["template"]
+    parameters = reminder[0]["template"]["components"][0]["parameters"]
+    assert parameters == [{"type": "text", "text": italian_date(add_months(done, 6))}]
+    for secret in (wa_id, APP_SECRET, stack.fake.env()["WHATSAPP_TOKEN"]):
         assert secret not in result.stderr
 
 
