@@ -703,6 +703,9 @@ _DOSE = re.compile(
         r"\bquant[ioae] (?:mg|milligrammi|grammi|g|mcg|microgrammi|ui|unita|gocce|compress\w*|"
         r"pastigli\w*|capsul\w*|pillol\w*|bustin\w*|fial\w*|ml|millilitri|cucchia\w*|dosi|"
         r"volte al giorno|volte al di|volte a settimana|volte alla settimana|puff|spruzzi)\b"
+        # how often a session is done (physiotherapy, the pool) is not a dose
+        r"(?!\s+(?:si fa|si fanno|si va|va fatt|vanno fatt|devo andare|andare|vado|fare|faccio|"
+        r"facciamo|in piscina|di fisioterapia|di esercizi|di sedut))"
         r"|\bquanto (?:ne|gliene) (?:prendo|prende|prendiamo|devo|deve|dobbiamo|posso|puo|do|"
         r"diamo|somministro|dovrei|dovrebbe)\b"
         r"|\bquanto (?:gli |le )?(?:prendo|prende|prendiamo|do|diamo|somministro)\b"

@@ -593,3 +593,11 @@ def test_normal_values_of_a_test_are_for_the_specialist(text: str) -> None:
     from bot.safety import needs_specialist_only
 
     assert classify(text) == "consiglio_personale" and needs_specialist_only(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["di solito quante volte a settimana si fa?", "quante volte a settimana devo andare in piscina?"],
+)
+def test_how_often_a_session_is_done_is_not_a_dose(text: str) -> None:
+    assert classify(text) is None
