@@ -126,10 +126,12 @@ def child_environment() -> dict[str, str]:
 
 
 def write_credentials(settings: Settings, path: Path | None = None) -> Path:
-    """credentials.yml, plus the Telegram channel when TELEGRAM_TOKEN is set and the
-    WhatsApp channel when WHATSAPP_TOKEN is (ValueError if its other variables are missing)."""
+    """credentials.yml, plus the Telegram channel when TELEGRAM_TOKEN is set, the WhatsApp
+    channel when WHATSAPP_TOKEN is and the SMS (Twilio) channel when TWILIO_ACCOUNT_SID is
+    (ValueError if their other variables are missing)."""
     import yaml
 
+    from bot.twilio import TwilioConfig
     from bot.whatsapp.config import WhatsAppConfig
 
     base = yaml.safe_load((ROOT / "credentials.yml").read_text(encoding="utf-8")) or {}
@@ -149,6 +151,14 @@ def write_credentials(settings: Settings, path: Path | None = None) -> Path:
         base["bot.channels.whatsapp.WhatsAppInput"] = {
             **whatsapp.as_credentials(),
             "db_url": settings.reminders_db_url,  # the received-message log
+        }
+    twilio = TwilioConfig.from_env(
+        default_webhook_url=f"{settings.rasa_url}/webhooks/twilio/webhook"
+    )
+    if twilio is not None:
+        base["bot.channels.twilio_sms.TwilioSmsInput"] = {
+            **twilio.as_credentials(),
+            "db_url": settings.reminders_db_url,  # the SMS subscriptions STOP deletes
         }
     path = path or Path(_env("CALCINOSI_CREDENTIALS_PATH", str(VAR_DIR / "credentials.yml")))
     path.parent.mkdir(parents=True, exist_ok=True)

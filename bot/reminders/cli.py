@@ -5,7 +5,7 @@
     python -m bot.reminders.cli run --interval 60
 
 Configuration: see ``bot.reminders.config`` (CALCINOSI_DB_URL, TELEGRAM_TOKEN, ...) and
-``bot.whatsapp.config`` (WHATSAPP_TOKEN, ...).
+``bot.whatsapp.config`` (WHATSAPP_TOKEN, ...) and ``bot.twilio`` (TWILIO_ACCOUNT_SID, ...: SMS).
 ``run`` also deletes expired conversations once a day (``bot.retention``).
 A ``--now`` without time zone is Europe/Rome local time.
 """
@@ -26,13 +26,17 @@ from bot.reminders.dispatcher import Dispatcher, StepHook, no_step
 from bot.reminders.senders import Sender, WebSender
 from bot.retention import DailyPurge
 from bot.settings import load_settings
+from bot.twilio import TwilioConfig
 from bot.whatsapp.config import WhatsAppConfig
 
 WEB_CHANNELS = ("rest", "socketio")
 
 
 def build_senders(
-    config: ReminderConfig, whatsapp: WhatsAppConfig | None = None, now: datetime | None = None
+    config: ReminderConfig,
+    whatsapp: WhatsAppConfig | None = None,
+    now: datetime | None = None,
+    twilio: TwilioConfig | None = None,
 ) -> dict[str, Sender]:
     """The senders per channel. ``now`` (``send-due --now``): the time the pass runs at, also
     for WhatsApp's 24-hour window (a reminder due in six months is judged then, not today)."""
@@ -50,6 +54,10 @@ def build_senders(
             senders["whatsapp"] = WhatsAppSender(whatsapp, inbound)
         else:
             senders["whatsapp"] = WhatsAppSender(whatsapp, inbound, clock=lambda: now)
+    if twilio is not None:
+        from bot.reminders.sms import SmsSender
+
+        senders["sms"] = SmsSender(twilio)
     return senders
 
 
@@ -88,6 +96,7 @@ def _dispatcher(
     daily: DailyPurge | None = None,
     whatsapp: WhatsAppConfig | None = None,
     now: datetime | None = None,
+    twilio: TwilioConfig | None = None,
 ) -> Dispatcher:
     if not config.telegram_token:
         print(
@@ -97,7 +106,7 @@ def _dispatcher(
     worker = f"{socket.gethostname()}-{os.getpid()}"
     return Dispatcher(
         make_engine(),
-        build_senders(config, whatsapp, now),
+        build_senders(config, whatsapp, now, twilio),
         worker_id=worker,
         config=config,
         on_step=on_step,
@@ -115,6 +124,7 @@ def run(argv: Sequence[str] | None = None, *, on_step: StepHook = no_step) -> in
     try:
         config = ReminderConfig.from_env()
         whatsapp = WhatsAppConfig.from_env()
+        twilio = TwilioConfig.from_env()
         daily = daily_purge()
     except ValueError as err:
         print(f"Configurazione non valida: {err}", file=sys.stderr)
@@ -129,10 +139,12 @@ def run(argv: Sequence[str] | None = None, *, on_step: StepHook = no_step) -> in
         except argparse.ArgumentTypeError as err:
             print(str(err), file=sys.stderr)
             return 2
-        counts = _dispatcher(config, on_step, whatsapp=whatsapp, now=now).run_once(now)
+        counts = _dispatcher(
+            config, on_step, whatsapp=whatsapp, now=now, twilio=twilio
+        ).run_once(now)
         print(counts.summary_it())
         return 0
-    dispatcher = _dispatcher(config, on_step, daily, whatsapp)
+    dispatcher = _dispatcher(config, on_step, daily, whatsapp, twilio=twilio)
     print("Invio dei promemoria avviato. Per fermarlo: Ctrl+C.", flush=True)
     dispatcher.run_forever(args.interval)
     print("Invio dei promemoria fermato.", flush=True)

@@ -58,3 +58,8 @@ class ReminderConfig:
             telegram_token=env.get("TELEGRAM_TOKEN") or None,
             telegram_api_url=(env.get("TELEGRAM_API_URL") or DEFAULT_TELEGRAM_API_URL).rstrip("/"),
         )
+
+
+def sms_enabled() -> bool:
+    """SMS reminders are on when Twilio is configured (TWILIO_ACCOUNT_SID, bot/reminders/sms.py)."""
+    return bool(os.environ.get("TWILIO_ACCOUNT_SID"))

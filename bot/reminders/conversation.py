@@ -26,11 +26,13 @@ from zoneinfo import ZoneInfo
 
 from bot.answers import OFFER_SLOT, Reply, Turn, message
 from bot.content import ContentStore
+from bot.reminders.config import sms_enabled
 from bot.reminders.dates import MONTH_NAMES, italian_date, parse_italian_date
 from bot.reminders.schedule import is_overdue
 from bot.reminders.store import ReminderStore
 
 ROME = ZoneInfo("Europe/Rome")
+WEB_CHANNEL = "rest"  # the chat page: the only place where a number for SMS can be given
 KINDS = ("fosfato_6m", "completo_12m")
 ASKS_FOR_KIND = {"fosfato_6m": "data_esami_6m", "completo_12m": "data_esami_12m"}
 KIND_FOR_ASKS = {v: k for k, v in ASKS_FOR_KIND.items()}
@@ -176,9 +178,17 @@ class ReminderDialogue:
         last_done = {kind: dt.date.fromisoformat(dates[kind]) for kind in KINDS}
         self.store.subscribe(channel, sender, version, last_done=last_done)
         due = self.store.next_due(channel, sender)
+        extra = {"sms": self.sms_offer()} if channel == WEB_CHANNEL and sms_enabled() else {}
         return message(
-            "promemoria.attivato", self._due_text("attivato", due), next_due=self._due_payload(due)
+            "promemoria.attivato",
+            self._due_text("attivato", due),
+            next_due=self._due_payload(due),
+            **extra,
         )
+
+    def sms_offer(self) -> dict[str, str]:
+        """What the web page shows under the confirmation: the SMS question and consent."""
+        return {"domanda": self.text("sms_offerta"), "consenso": self.text("sms_consenso")}
 
     def already_active(self, channel: str, sender: str) -> dict[str, Any] | None:
         """What to say to a subscriber who asks to sign up again, or None if not one."""

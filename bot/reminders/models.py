@@ -69,6 +69,14 @@ class Subscriber(Base):
     consent_at = Column(UTCDateTime(), nullable=False)
     consent_text_version = Column(String(32), nullable=False)
     created_at = Column(UTCDateTime(), nullable=False)
+    # An SMS subscription (channel "sms", the E.164 number) belongs to a web subscriber:
+    # deleted with it (migration 0004).
+    linked_to_id = Column(
+        Integer,
+        ForeignKey("subscriber.id", ondelete="CASCADE"),
+        nullable=True,
+        index=True,
+    )
 
 
 class Schedule(Base):

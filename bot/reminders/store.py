@@ -8,7 +8,8 @@ Times: every ``now`` is an aware datetime (default: the store clock, UTC);
 "today" is the local date in the configured time zone (Europe/Rome).
 
 Privacy: ``delete_user`` deletes the subscriber row and, with it, consent, schedule
-and every delivery (sent ones included): nothing about the user is kept. It serves
+and every delivery (sent ones included), and the user's SMS subscription (the number,
+``set_sms_number``): nothing about the user is kept. It serves
 both "stop the reminders" and "cancella i miei dati" (the caller decides what else
 to delete, e.g. the conversation).
 """
@@ -39,6 +40,7 @@ from bot.reminders.models import (
     Subscriber,
     idempotency_key,
 )
+from bot.reminders.phone import italian_mobile
 from bot.reminders.schedule import KINDS, months_for, next_send_time, notice_dates
 from bot.reminders.schedule import next_due as compute_next_due
 from bot.reminders.texts import (
@@ -51,6 +53,7 @@ from bot.reminders.texts import (
 log = logging.getLogger(__name__)
 
 UNSENT = (PENDING, READY)
+SMS_CHANNEL = "sms"
 
 
 class NotSubscribedError(LookupError):
@@ -108,6 +111,26 @@ class ReminderStore:
                 Subscriber.channel == channel, Subscriber.channel_user_id == str(user_id)
             )
         ).scalar_one_or_none()
+
+    @staticmethod
+    def _linked_ids(session: Session, sub_id: int) -> list[int]:
+        """The SMS subscribers that follow ``sub_id`` (``set_sms_number``)."""
+        return list(
+            session.execute(
+                select(Subscriber.id).where(Subscriber.linked_to_id == sub_id)
+            ).scalars()
+        )
+
+    @staticmethod
+    def _delete_ids(session: Session, ids: list[int]) -> None:
+        # Explicit deletes: cascade also works without PRAGMA foreign_keys on SQLite.
+        session.execute(delete(Delivery).where(Delivery.subscriber_id.in_(ids)))
+        session.execute(delete(Schedule).where(Schedule.subscriber_id.in_(ids)))
+        session.execute(
+            delete(Subscriber)
+            .where(Subscriber.id.in_(ids))
+            .execution_options(synchronize_session=False)
+        )
 
     def _require(self, session: Session, channel: str, user_id: str | int) -> Subscriber:
         sub = self._subscriber(session, channel, user_id)
@@ -177,17 +200,21 @@ class ReminderStore:
     def _set_schedule(
         self, session: Session, sub: Subscriber, kind: str, done_on: date, now: datetime
     ) -> date:
+        """Store the last tests of ``kind`` for ``sub`` and its linked SMS subscribers."""
         months_for(kind)  # validates the kind
         if done_on > self._today(now):
             raise ValueError("la data degli esami è nel futuro")
         due = compute_next_due(kind, done_on)
-        row = session.get(Schedule, (sub.id, kind))
-        if row is None:
-            session.add(Schedule(subscriber_id=sub.id, kind=kind, last_done=done_on, next_due=due))
-        else:
-            row.last_done, row.next_due = done_on, due
-        session.flush()
-        self._plan(session, sub.id, kind, due, now)
+        for sub_id in [sub.id, *self._linked_ids(session, sub.id)]:
+            row = session.get(Schedule, (sub_id, kind))
+            if row is None:
+                session.add(
+                    Schedule(subscriber_id=sub_id, kind=kind, last_done=done_on, next_due=due)
+                )
+            else:
+                row.last_done, row.next_due = done_on, due
+            session.flush()
+            self._plan(session, sub_id, kind, due, now)
         return due
 
     def _retrying(self, work: Callable[[Session], Any]) -> Any:
@@ -245,17 +272,75 @@ class ReminderStore:
 
     def delete_user(self, channel: str, user_id: str | int) -> bool:
         """Delete everything stored about the user (subscriber, consent, schedule,
-        deliveries): stops the reminders. True if something was deleted."""
+        deliveries, the linked SMS subscription): stops the reminders. True if something
+        was deleted."""
         with self._tx() as session:
             sub = self._subscriber(session, channel, user_id)
             if sub is None:
                 return False
-            # Explicit deletes: cascade also works without PRAGMA foreign_keys on SQLite.
-            session.execute(delete(Delivery).where(Delivery.subscriber_id == sub.id))
-            session.execute(delete(Schedule).where(Schedule.subscriber_id == sub.id))
-            session.delete(sub)
+            self._delete_ids(session, [*self._linked_ids(session, sub.id), sub.id])
         log.info("iscrizione promemoria cancellata")
         return True
+
+    def set_sms_number(
+        self,
+        channel: str,
+        user_id: str,
+        number: str,
+        consent_version: str,
+        now: datetime | None = None,
+    ) -> None:
+        """SMS reminders to an Italian mobile number for a subscribed (web) user.
+
+        ``number`` is normalised to E.164 (``+393331234567``; ``ValueError`` if it is not
+        an Italian mobile). A subscriber of channel ``sms`` with that number as its user
+        id is created (or updated) with its own consent time and ``consent_version``,
+        linked to the user's subscriber and given the same test dates; it then follows
+        them (``set_last_done``, ``mark_done``, ``snooze``) and is deleted with the user
+        (``delete_user``) or alone by an SMS "STOP" (``delete_user("sms", number)``).
+        One number per user: a new one replaces the old one; a number already linked to
+        another user moves to this one. ``NotSubscribedError`` without reminders.
+        """
+        if channel == SMS_CHANNEL:
+            raise ValueError("un numero SMS non può avere a sua volta un numero SMS")
+        e164 = italian_mobile(number)
+        now = self._now(now)
+
+        def work(session: Session) -> bool:
+            owner = self._require(session, channel, user_id)
+            replaced = session.execute(
+                select(Subscriber.id).where(
+                    Subscriber.linked_to_id == owner.id, Subscriber.channel_user_id != e164
+                )
+            ).scalars().all()
+            if replaced:
+                self._delete_ids(session, list(replaced))
+            sms = self._subscriber(session, SMS_CHANNEL, e164)
+            created = sms is None
+            if sms is None:
+                sms = Subscriber(channel=SMS_CHANNEL, channel_user_id=e164, created_at=now)
+                session.add(sms)
+            sms.consent_at, sms.consent_text_version = now, consent_version
+            sms.linked_to_id = owner.id
+            session.flush()
+            dates = {
+                row.kind: row.last_done
+                for row in session.execute(
+                    select(Schedule).where(Schedule.subscriber_id == owner.id)
+                ).scalars()
+            }
+            for model in (Delivery, Schedule):
+                session.execute(
+                    delete(model)
+                    .where(model.subscriber_id == sms.id, model.kind.not_in(list(dates)))
+                    .execution_options(synchronize_session=False)
+                )
+            for kind, done_on in dates.items():
+                self._set_schedule(session, sms, kind, done_on, now)
+            return created
+
+        created = self._retrying(work)
+        log.info("numero SMS dei promemoria salvato: nuovo=%s", created)
 
     # -- schedule ----------------------------------------------------------------
 
@@ -328,7 +413,8 @@ class ReminderStore:
 
         For kinds whose reminders are running, unsent notices up to today+days are
         replaced by one notice on today+days. If none is running, the next planned
-        notice is moved ``days`` later. Empty dict: nothing to snooze.
+        notice is moved ``days`` later. Empty dict: nothing to snooze. The linked SMS
+        subscription (``set_sms_number``) is snoozed the same way.
         """
         if days < 1:
             raise ValueError("days deve essere >= 1")
@@ -340,46 +426,61 @@ class ReminderStore:
             sub = self._subscriber(session, channel, user_id)
             if sub is None:
                 return {}
-            schedules = {
-                s.kind: s
-                for s in session.execute(
-                    select(Schedule).where(Schedule.subscriber_id == sub.id)
-                ).scalars()
-            }
-            moved: dict[str, date] = {}
-            if active:
-                target = today + timedelta(days=days)
-                for kind in active:
-                    due = schedules[kind].next_due
-                    session.execute(
-                        delete(Delivery).where(
-                            Delivery.subscriber_id == sub.id,
-                            Delivery.kind == kind,
-                            Delivery.state.in_(UNSENT),
-                            Delivery.notice_date <= target,
-                        )
-                    )
-                    self._ensure_notices(session, sub.id, kind, due, [target], now, replace=False)
-                    moved[kind] = target
-                return moved
-            upcoming = session.execute(
-                select(Delivery)
-                .where(Delivery.subscriber_id == sub.id, Delivery.state.in_(UNSENT))
-                .order_by(Delivery.notice_date)
-            ).scalars().all()
-            if not upcoming:
-                return {}
-            first = upcoming[0].notice_date
-            for delivery in [d for d in upcoming if d.notice_date == first]:
-                target = delivery.notice_date + timedelta(days=days)
-                kind, due = delivery.kind, delivery.due_date
-                session.delete(delivery)
-                session.flush()
-                self._ensure_notices(session, sub.id, kind, due, [target], now, replace=False)
-                moved[kind] = target
+            moved = self._snooze_one(session, sub.id, active, today, days, now)
+            for linked in self._linked_ids(session, sub.id):
+                self._snooze_one(session, linked, active, today, days, now)
             return moved
 
         return self._retrying(work)  # type: ignore[no-any-return]
+
+    def _snooze_one(
+        self,
+        session: Session,
+        sub_id: int,
+        active: list[str],
+        today: date,
+        days: int,
+        now: datetime,
+    ) -> dict[str, date]:
+        """``snooze`` for one subscriber; ``active``: the kinds running for the user."""
+        schedules = {
+            s.kind: s
+            for s in session.execute(
+                select(Schedule).where(Schedule.subscriber_id == sub_id)
+            ).scalars()
+        }
+        moved: dict[str, date] = {}
+        if active:
+            target = today + timedelta(days=days)
+            for kind in [k for k in active if k in schedules]:
+                due = schedules[kind].next_due
+                session.execute(
+                    delete(Delivery).where(
+                        Delivery.subscriber_id == sub_id,
+                        Delivery.kind == kind,
+                        Delivery.state.in_(UNSENT),
+                        Delivery.notice_date <= target,
+                    )
+                )
+                self._ensure_notices(session, sub_id, kind, due, [target], now, replace=False)
+                moved[kind] = target
+            return moved
+        upcoming = session.execute(
+            select(Delivery)
+            .where(Delivery.subscriber_id == sub_id, Delivery.state.in_(UNSENT))
+            .order_by(Delivery.notice_date)
+        ).scalars().all()
+        if not upcoming:
+            return {}
+        first = upcoming[0].notice_date
+        for delivery in [d for d in upcoming if d.notice_date == first]:
+            target = delivery.notice_date + timedelta(days=days)
+            kind, due = delivery.kind, delivery.due_date
+            session.delete(delivery)
+            session.flush()
+            self._ensure_notices(session, sub_id, kind, due, [target], now, replace=False)
+            moved[kind] = target
+        return moved
 
     # -- web channels ------------------------------------------------------------
 

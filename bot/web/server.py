@@ -93,12 +93,17 @@ ERR_NO_CALENDAR = (
 )
 ERR_INTERNAL = "Si è verificato un errore interno. Riprova tra poco."
 ERR_NOT_FOUND = "Pagina non trovata."
+ERR_SMS_CONSENT = "Per ricevere i promemoria per SMS serve il tuo consenso (la casella da spuntare)."
+ERR_SMS_NUMBER = "Il numero non sembra un cellulare italiano. Scrivilo così: 333 123 4567."
+ERR_SMS_NOT_SUBSCRIBED = "Prima attiva i promemoria nella chat, poi puoi aggiungere l'SMS."
+ERR_SMS_OFF = "I promemoria per SMS non sono disponibili."
 
 Provider = Callable[..., Any]
 
 RASA_URL_KEY = web.AppKey("rasa_url", str)
 ICS_KEY = web.AppKey("ics_provider", object)
 NOTICES_KEY = web.AppKey("notices_provider", object)
+SMS_KEY = web.AppKey("sms_provider", object)
 SESSION_KEY = web.AppKey("client_session", aiohttp.ClientSession)
 
 for _ext, _type in ((".js", "text/javascript"), (".css", "text/css"), (".svg", "image/svg+xml")):
@@ -221,6 +226,38 @@ async def calendario(request: web.Request) -> web.Response:
     )
 
 
+async def sms(request: web.Request) -> web.Response:
+    """Adds SMS to the reminders of a web user who gave a mobile number and ticked the consent
+    (the form under the "promemoria attivati" answer). The number is never logged."""
+    provider = request.app[SMS_KEY]
+    if provider is None:
+        return _error(404, ERR_SMS_OFF)
+    try:
+        body = json.loads((await request.read()).decode("utf-8"))
+    except web.HTTPRequestEntityTooLarge:
+        return _error(413, ERR_TOO_LONG)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        return _error(400, ERR_BAD_JSON)
+    if not isinstance(body, dict) or not valid_sender(body.get("sender")):
+        return _error(400, ERR_BAD_SENDER)
+    if body.get("consenso") is not True:
+        return _error(400, ERR_SMS_CONSENT)
+    number = body.get("numero")
+    if not isinstance(number, str) or len(number) > 40:
+        return _error(400, ERR_SMS_NUMBER)
+    try:
+        result = provider(channel="rest", user_id=body["sender"], number=number)
+        confirmation = await result if inspect.isawaitable(result) else result
+    except ValueError:
+        return _error(400, ERR_SMS_NUMBER)
+    except LookupError:
+        return _error(409, ERR_SMS_NOT_SUBSCRIBED)
+    except Exception:
+        log.exception("Errore nel salvare il numero per gli SMS")
+        return _error(500, ERR_INTERNAL)
+    return _json({"ok": True, "text": str(confirmation)})
+
+
 async def promemoria(request: web.Request) -> web.Response:
     sender = request.match_info["sender"]
     if not valid_sender(sender):
@@ -272,12 +309,14 @@ def make_app(
     rasa_url: str,
     ics_provider: Provider | None = None,
     notices_provider: Provider | None = None,
+    sms_provider: Provider | None = None,
 ) -> web.Application:
     """Build the web app. ``rasa_url`` is Rasa's base URL, e.g. ``http://127.0.0.1:5005``."""
     app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[_json_errors])
     app[RASA_URL_KEY] = rasa_url.rstrip("/")
     app[ICS_KEY] = ics_provider
     app[NOTICES_KEY] = notices_provider
+    app[SMS_KEY] = sms_provider
 
     async def client_session(app: web.Application):
         async with aiohttp.ClientSession(timeout=RASA_TIMEOUT) as session:
@@ -292,6 +331,7 @@ def make_app(
     app.router.add_post("/api/messaggio", messaggio, name="messaggio")
     app.router.add_get("/api/calendario/{nome}", calendario, name="calendario")
     app.router.add_get("/api/promemoria/{sender}", promemoria, name="promemoria")
+    app.router.add_post("/api/sms", sms, name="sms")
     app.router.add_static("/static", STATIC_DIR, name="static")
     return app
 
@@ -370,6 +410,32 @@ def reminder_providers(db_url: str) -> tuple[Provider, Provider]:
     return ics_provider, notices_provider
 
 
+def sms_provider(db_url: str) -> Provider:
+    """Saves a web user's mobile number for SMS reminders (``ReminderStore.set_sms_number``,
+    consent version from content/it/promemoria.yml) and returns the confirmation text.
+    ``LookupError`` when the user has no reminders, ``ValueError`` for a wrong number."""
+    import asyncio
+
+    from bot.content import ContentStore
+    from bot.reminders.db import make_engine
+    from bot.reminders.store import ReminderStore
+
+    store = ReminderStore(make_engine(db_url))
+    content = ContentStore()
+
+    def save(channel: str, user_id: str, number: str) -> str:
+        if not store.is_subscribed(channel, user_id):
+            raise LookupError("nessun promemoria attivo")
+        texts = content.texts("promemoria")
+        store.set_sms_number(channel, user_id, number, str(texts["versione_consenso_sms"]))
+        return str(texts["sms_attivato"]).strip()
+
+    async def provider(*, channel: str, user_id: str, number: str) -> str:
+        return await asyncio.to_thread(save, channel, user_id, number)
+
+    return provider
+
+
 def run(
     host: str,
     port: int,
@@ -388,7 +454,12 @@ def run(
         store_ics, store_notices = reminder_providers(reminders_db_url)
         ics_provider = ics_provider or store_ics
         notices_provider = notices_provider or store_notices
-    app = make_app(rasa_url, ics_provider=ics_provider, notices_provider=notices_provider)
+    from bot.reminders.config import sms_enabled
+
+    sms = sms_provider(reminders_db_url) if reminders_db_url and sms_enabled() else None
+    app = make_app(
+        rasa_url, ics_provider=ics_provider, notices_provider=notices_provider, sms_provider=sms
+    )
     web.run_app(
         app,
         host=host,

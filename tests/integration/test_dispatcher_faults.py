@@ -18,6 +18,7 @@ at random moments. Expected figures (the guarantee of bot.reminders.dispatcher):
 never a duplicate; after_claim loses nothing; a kill after ``sending`` is committed
 leaves exactly that reminder as ``failed_unknown`` (not resent; delivered or not,
 depending on whether the HTTP call happened) - never silently lost.
+The same crash tests for the WhatsApp and SMS senders: test_dispatcher_faults_channels.py.
 """
 
 from __future__ import annotations

@@ -619,3 +619,64 @@ def test_reminder_providers_read_the_store(tmp_path):
     store.set_last_done("rest", SENDER, KINDS[0], dt.date.today() - dt.timedelta(days=400))
     run(scenario(expect_ics=True, expect_notices=1))  # overdue: one notice, shown once
     run(scenario(expect_ics=True, expect_notices=0))
+
+
+def test_sms_numbers_are_taken_only_with_consent_and_never_logged(caplog) -> None:
+    saved: list[tuple[str, str, str]] = []
+
+    def sms_provider(*, channel: str, user_id: str, number: str) -> str:
+        if number == "12":
+            raise ValueError("non è un cellulare")
+        if user_id == "senza-promemoria":
+            raise LookupError("nessun promemoria")
+        saved.append((channel, user_id, number))
+        return "Fatto: riceverai i promemoria anche per SMS."
+
+    async def scenario() -> None:
+        async with harness(sms_provider=sms_provider) as (client, _):
+            ok = {"sender": "web-1", "numero": "333 123 4567", "consenso": True}
+            cases = [
+                ({**ok, "consenso": False}, 400, "consenso"),
+                ({**ok, "consenso": "sì"}, 400, "consenso"),
+                ({**ok, "numero": "12"}, 400, "cellulare"),
+                ({**ok, "numero": ["333"]}, 400, "cellulare"),
+                ({**ok, "sender": "no spazi"}, 400, "identificativo"),
+                ({**ok, "sender": "senza-promemoria"}, 409, "attiva i promemoria"),
+            ]
+            for body, status, words in cases:
+                resp = await client.post("/api/sms", json=body)
+                assert resp.status == status, body
+                assert words in (await resp.json())["errore"]
+            resp = await client.post("/api/sms", data=b"{non json")
+            assert resp.status == 400
+            resp = await client.post("/api/sms", json=ok)
+            assert resp.status == 200
+            assert (await resp.json()) == {"ok": True, "text": "Fatto: riceverai i promemoria anche per SMS."}
+        async with harness() as (client, _):  # SMS not configured
+            resp = await client.post("/api/sms", json={"sender": "web-1", "numero": "3331234567", "consenso": True})
+            assert resp.status == 404
+
+    with caplog.at_level(logging.DEBUG):
+        run(scenario())
+    assert saved == [("rest", "web-1", "333 123 4567")]
+    assert "333" not in caplog.text and "web-1" not in caplog.text
+
+
+def test_the_sms_provider_stores_the_number_of_a_subscriber_only(tmp_path) -> None:
+    from bot.reminders.db import make_engine, upgrade
+    from bot.reminders.store import ReminderStore
+    from bot.web.server import sms_provider
+
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    upgrade(url)
+    store = ReminderStore(make_engine(url))
+    store.subscribe("rest", "web-1", "v1")
+    provider = sms_provider(url)
+    with pytest.raises(LookupError):
+        run(provider(channel="rest", user_id="web-2", number="333 123 4567"))
+    with pytest.raises(ValueError):
+        run(provider(channel="rest", user_id="web-1", number="12"))
+    assert "SMS" in run(provider(channel="rest", user_id="web-1", number="333 123 4567"))
+    assert store.is_subscribed("sms", "+393331234567")
+    store.delete_user("rest", "web-1")  # "cancella i miei dati" on the page
+    assert not store.is_subscribed("sms", "+393331234567")

@@ -196,3 +196,16 @@ def test_stop_during_the_form_keeps_nothing(answerer: Answerer) -> None:
     assert topics(messages) == ["promemoria.disattivato"]
     assert slots["consenso"] is None and slots["data_esami_6m"] is None
     assert slots["offerta_promemoria"] is False
+
+
+def test_the_web_page_offers_sms_only_when_the_centre_has_them(answerer: Answerer, monkeypatch) -> None:
+    given = {"consenso": True, "data_esami_6m": "2026-08-31", "data_esami_12m": "2025-12-30"}
+    monkeypatch.delenv("TWILIO_ACCOUNT_SID", raising=False)
+    messages, _ = run(ActionSalvaPromemoria(), tracker("il 30 dicembre", "data", given))
+    assert "sms" not in messages[0]["custom"]
+    answerer.reminders.store.delete_user("rest", SENDER)
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", "AC-prova")
+    messages, _ = run(ActionSalvaPromemoria(), tracker("il 30 dicembre", "data", given))
+    offer = messages[0]["custom"]["sms"]
+    assert messages[0]["custom"]["topic"] == "promemoria.attivato"
+    assert "cellulare" in offer["domanda"] and "Acconsento" in offer["consenso"]

@@ -71,7 +71,7 @@ def test_migration_matches_the_model_and_goes_back(db_url: str, engine: Engine) 
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         differences = compare_metadata(context, Base.metadata)
     assert [d for d in differences if VERSION_TABLE not in repr(d)] == []
-    assert current() == "0003_whatsapp_messages"
+    assert current() == "0004_sms_link"
 
     with engine.begin() as conn:
         config = alembic_config()
@@ -81,4 +81,4 @@ def test_migration_matches_the_model_and_goes_back(db_url: str, engine: Engine) 
     assert sa.inspect(engine).has_table("delivery")
     assert current() == "0001_reminder_tables"
     upgrade(db_url)
-    assert current() == "0003_whatsapp_messages"
+    assert current() == "0004_sms_link"

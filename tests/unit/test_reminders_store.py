@@ -54,7 +54,7 @@ def test_migrations_match_the_models(db_url: str, engine: Engine) -> None:
             conn, opts={"compare_type": True, "version_table": VERSION_TABLE}
         )
         assert compare_metadata(context, Base.metadata) == []
-        assert context.get_current_revision() == "0003_whatsapp_messages"
+        assert context.get_current_revision() == "0004_sms_link"
 
 
 def test_unique_subscriber_per_channel(engine: Engine) -> None:

@@ -357,6 +357,76 @@
     return a;
   }
 
+  /*
+   * Promemoria anche per SMS: sotto la conferma dei promemoria (custom.sms, solo quando il
+   * centro ha attivato gli SMS) un piccolo modulo con il numero e il consenso esplicito.
+   * I testi arrivano dal bot (content/it/promemoria.yml); il numero va solo a api/sms.
+   */
+  var smsForms = 0;
+
+  function smsForm(offer) {
+    smsForms += 1;
+    var id = "sms-" + smsForms;
+    var form = el("form", "sms");
+    form.setAttribute("aria-label", "Promemoria per SMS");
+    form.noValidate = true;
+    var question = el("p", "sms__domanda", String(offer.domanda || ""));
+    var label = el("label", "sms__etichetta", "Numero di cellulare");
+    label.htmlFor = id + "-numero";
+    var number = el("input", "sms__numero");
+    number.id = id + "-numero";
+    number.type = "tel";
+    number.autocomplete = "tel";
+    number.inputMode = "tel";
+    number.maxLength = 20;
+    var consentBox = el("div", "sms__consenso");
+    var consent = el("input");
+    consent.type = "checkbox";
+    consent.id = id + "-consenso";
+    var consentLabel = el("label", null, String(offer.consenso || ""));
+    consentLabel.htmlFor = consent.id;
+    consentBox.appendChild(consent);
+    consentBox.appendChild(consentLabel);
+    var button = el("button", "scelta", "Ricevi per SMS");
+    button.type = "submit";
+    var status = el("p", "sms__esito");
+    status.setAttribute("role", "status");
+    form.appendChild(question);
+    form.appendChild(label);
+    form.appendChild(number);
+    form.appendChild(consentBox);
+    form.appendChild(button);
+    form.appendChild(status);
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      button.disabled = true;
+      status.textContent = "";
+      fetch("api/sms", {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Accept: "application/json" },
+        body: JSON.stringify({ sender: sender, numero: number.value, consenso: consent.checked }),
+        credentials: "same-origin",
+        cache: "no-store",
+      })
+        .then(function (resp) {
+          return resp.json().catch(function () { return null; }).then(function (data) {
+            if (!resp.ok) {
+              throw new ChatError(data && typeof data.errore === "string" ? data.errore : ERR_GENERIC);
+            }
+            status.textContent = data && typeof data.text === "string" ? data.text : "";
+            number.value = "";
+            number.disabled = true;
+            consent.disabled = true;
+          });
+        })
+        .catch(function (err) {
+          button.disabled = false;
+          status.textContent = err instanceof ChatError ? err.message : ERR_GENERIC;
+        });
+    });
+    return form;
+  }
+
   function setTopic(node, custom) {
     if (custom && typeof custom.topic === "string" && custom.topic && !node.dataset.topic) {
       node.dataset.topic = custom.topic;
@@ -440,6 +510,9 @@
       });
       if (custom.ics === true) {
         targets[targets.length - 1].appendChild(calendarLink());
+      }
+      if (custom.sms && typeof custom.sms === "object") {
+        targets[targets.length - 1].appendChild(smsForm(custom.sms));
       }
       pending = [];
     });
