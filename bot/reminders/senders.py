@@ -1,12 +1,16 @@
-"""Delivery channels: the ``Sender`` protocol, ``ChannelError`` and ``WebSender``."""
+"""Delivery channels: the ``Sender`` protocol, ``ChannelError``, ``WebSender`` and the one
+HTTP call every provider's sender makes (:func:`post`)."""
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
+
+import requests
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from bot.reminders.models import READY, SENT
 
-__all__ = ["READY", "SENT", "ChannelError", "Sender", "WebSender"]
+__all__ = ["READY", "SENT", "ChannelError", "Sender", "WebSender", "post"]
 
 
 class ChannelError(Exception):
@@ -61,3 +65,26 @@ class WebSender:
 
     def send(self, chat_id: str, text: str, *, idempotency_key: str) -> str:
         return READY
+
+
+def connection_never_made(exc: requests.ConnectionError) -> bool:
+    """True if the TCP connection failed, so the request was surely not sent."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, NewConnectionError | ConnectTimeoutError)
+
+
+def post(session: requests.Session, url: str, **kwargs: Any) -> requests.Response:
+    """``session.post(url, **kwargs)``, with a failed request as a :class:`ChannelError`:
+    retryable, and "maybe delivered" unless the connection was never made."""
+    try:
+        return session.post(url, **kwargs)
+    except requests.ConnectionError as exc:
+        if connection_never_made(exc):
+            raise ChannelError("connect", retryable=True) from None
+        raise ChannelError("connection_lost", retryable=True, maybe_delivered=True) from None
+    except requests.Timeout:
+        raise ChannelError("timeout", retryable=True, maybe_delivered=True) from None
+    except requests.RequestException:
+        raise ChannelError("request_error", retryable=True, maybe_delivered=True) from None

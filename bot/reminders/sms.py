@@ -21,8 +21,7 @@ from __future__ import annotations
 import requests
 
 from bot.content import ContentStore
-from bot.reminders.senders import SENT, ChannelError
-from bot.reminders.telegram import _connection_never_made
+from bot.reminders.senders import SENT, ChannelError, post
 from bot.twilio import TwilioConfig
 
 STOP_LINE = "Per non ricevere più questi SMS rispondi STOP."
@@ -78,18 +77,9 @@ class SmsSender:
     def send(self, chat_id: str, text: str, *, idempotency_key: str) -> str:
         form = {"To": chat_id, **self.config.sender_fields(), "Body": sms_body(text, self.content)}
         auth = (self.config.account_sid, self.config.auth_token)
-        try:
-            response = self._session.post(
-                self.config.messages_url, data=form, auth=auth, timeout=self._timeout
-            )
-        except requests.ConnectionError as exc:
-            if _connection_never_made(exc):
-                raise ChannelError("connect", retryable=True) from None
-            raise ChannelError("connection_lost", retryable=True, maybe_delivered=True) from None
-        except requests.Timeout:
-            raise ChannelError("timeout", retryable=True, maybe_delivered=True) from None
-        except requests.RequestException:
-            raise ChannelError("request_error", retryable=True, maybe_delivered=True) from None
+        response = post(
+            self._session, self.config.messages_url, data=form, auth=auth, timeout=self._timeout
+        )
         return self._check(response)
 
     @staticmethod

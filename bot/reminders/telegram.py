@@ -9,10 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 import requests
-from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from bot.reminders.config import DEFAULT_TELEGRAM_API_URL
-from bot.reminders.senders import SENT, ChannelError, WebSender
+from bot.reminders.senders import SENT, ChannelError, WebSender, post
 
 __all__ = ["ChannelError", "TelegramSender", "WebSender"]
 
@@ -20,14 +19,6 @@ __all__ = ["ChannelError", "TelegramSender", "WebSender"]
 RETRYABLE_STATUS = {401, 404, 408, 409, 425, 429}
 # 504 from a gateway: the Bot API behind it may have handled the request.
 AMBIGUOUS_STATUS = {504}
-
-
-def _connection_never_made(exc: requests.ConnectionError) -> bool:
-    """True if the TCP connection failed, so the request was surely not sent."""
-    if isinstance(exc, requests.ConnectTimeout):
-        return True
-    reason = getattr(exc.args[0], "reason", None) if exc.args else None
-    return isinstance(reason, NewConnectionError | ConnectTimeoutError)
 
 
 class TelegramSender:
@@ -52,16 +43,7 @@ class TelegramSender:
 
     def send(self, chat_id: str, text: str, *, idempotency_key: str) -> str:
         payload = {"chat_id": chat_id, "text": text, "disable_web_page_preview": True}
-        try:
-            response = self._session.post(self._url, json=payload, timeout=self._timeout)
-        except requests.ConnectionError as exc:
-            if _connection_never_made(exc):
-                raise ChannelError("connect", retryable=True) from None
-            raise ChannelError("connection_lost", retryable=True, maybe_delivered=True) from None
-        except requests.Timeout:
-            raise ChannelError("timeout", retryable=True, maybe_delivered=True) from None
-        except requests.RequestException:
-            raise ChannelError("request_error", retryable=True, maybe_delivered=True) from None
+        response = post(self._session, self._url, json=payload, timeout=self._timeout)
         return self._check(response)
 
     @staticmethod

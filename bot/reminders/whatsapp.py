@@ -27,8 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.reminders.dates import italian_date
 from bot.reminders.models import kind_and_due
-from bot.reminders.senders import SENT, ChannelError
-from bot.reminders.telegram import _connection_never_made
+from bot.reminders.senders import SENT, ChannelError, post
 from bot.whatsapp.config import WhatsAppConfig
 from bot.whatsapp.inbound_log import InboundLog
 from bot.whatsapp.messages import template_message, text_message, whatsapp_markdown
@@ -114,18 +113,10 @@ class WhatsAppSender:
 
     def _post(self, payload: dict[str, Any]) -> str:
         headers = {"Authorization": f"Bearer {self.config.token}"}
-        try:
-            response = self._session.post(
-                self.config.messages_url, json=payload, headers=headers, timeout=self._timeout
-            )
-        except requests.ConnectionError as exc:
-            if _connection_never_made(exc):
-                raise ChannelError("connect", retryable=True) from None
-            raise ChannelError("connection_lost", retryable=True, maybe_delivered=True) from None
-        except requests.Timeout:
-            raise ChannelError("timeout", retryable=True, maybe_delivered=True) from None
-        except requests.RequestException:
-            raise ChannelError("request_error", retryable=True, maybe_delivered=True) from None
+        response = post(
+            self._session, self.config.messages_url, json=payload, headers=headers,
+            timeout=self._timeout,
+        )
         return self._check(response, payload["type"])
 
     @staticmethod
