@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.content import ContentStore, Topic, is_approved
-from bot.foods import FoodTable
+from bot.foods import CurrentFoodTable
 from bot.safety import needs_specialist_only
 from bot.senses import SPORT
 from bot.text import normalize
@@ -146,14 +146,7 @@ class Answerer:
         self.reminders = reminders  # bot.reminders.conversation.ReminderDialogue or None
         self.record_vote = record_vote
         self.today = today
-        self._food_table: tuple[dict[str, Any], FoodTable] | None = None
-
-    def food_table(self) -> FoodTable:
-        """content/it/alimenti.yml as a table, built again after an edit."""
-        data = self.content.texts("alimenti")
-        if self._food_table is None or self._food_table[0] is not data:
-            self._food_table = (data, FoodTable(data))
-        return self._food_table[1]
+        self.foods = CurrentFoodTable(content)
 
     # -- building blocks -------------------------------------------------------------
 
@@ -322,7 +315,7 @@ class Answerer:
     def _foods(self, turn: Turn, reply: Reply, preface: str = "") -> dict[str, Any] | None:
         """The answer about the foods the message names (the table's group of each), under
         the topic of the first one; None when it names none."""
-        table = self.food_table()
+        table = self.foods.get()
         names = [str(e.get("value")) for e in turn.entities if e.get("entity") == "alimento"]
         foods = [f for f in (table.food(n) for n in dict.fromkeys(names)) if f is not None]
         if not foods:

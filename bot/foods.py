@@ -12,6 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
+from bot.content import ContentStore
 from bot.text import normalize
 
 
@@ -71,3 +72,18 @@ class FoodTable:
         group = self.groups[str(entry["gruppo"])]
         text = str(group.get("testo", "")).replace("{alimento}", name.capitalize())
         return Food(name, str(entry["gruppo"]), str(group.get("argomento", "")), text.strip())
+
+
+class CurrentFoodTable:
+    """The table of content/it/alimenti.yml as it is now: built again only after the staff
+    edit the file (the content store re-reads it when it changes)."""
+
+    def __init__(self, content: ContentStore) -> None:
+        self.content = content
+        self._built: tuple[dict[str, Any], FoodTable] | None = None
+
+    def get(self) -> FoodTable:
+        data = self.content.texts("alimenti")
+        if self._built is None or self._built[0] is not data:
+            self._built = (data, FoodTable(data))
+        return self._built[1]

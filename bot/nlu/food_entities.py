@@ -19,7 +19,7 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.content import ContentStore
-from bot.foods import FoodTable
+from bot.foods import CurrentFoodTable, FoodTable
 
 ENTITY = "alimento"
 logger = logging.getLogger(__name__)
@@ -28,8 +28,7 @@ logger = logging.getLogger(__name__)
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
 class FoodEntityExtractor(GraphComponent, EntityExtractorMixin):
     def __init__(self, content: ContentStore) -> None:
-        self.content = content
-        self._table: tuple[dict[str, Any], FoodTable] | None = None
+        self.foods = CurrentFoodTable(content)
 
     @classmethod
     def create(
@@ -43,13 +42,10 @@ class FoodEntityExtractor(GraphComponent, EntityExtractorMixin):
 
     def table(self) -> FoodTable:
         try:
-            data = self.content.texts("alimenti")
+            return self.foods.get()
         except (OSError, ValueError) as error:  # missing or broken file: no foods, no crash
             logger.warning("tabella degli alimenti non leggibile: %s", type(error).__name__)
             return FoodTable({})
-        if self._table is None or self._table[0] is not data:  # re-built after an edit
-            self._table = (data, FoodTable(data))
-        return self._table[1]
 
     def process(self, messages: list[Message]) -> list[Message]:
         table = self.table()

@@ -22,16 +22,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bot.answers import OFFER_SLOT, Reply, Turn, message
 from bot.content import ContentStore
 from bot.reminders.config import sms_enabled
 from bot.reminders.dates import MONTH_NAMES, italian_date, parse_italian_date
-from bot.reminders.schedule import is_overdue
+from bot.reminders.schedule import ROME, is_overdue
 from bot.reminders.store import ReminderStore
 
-ROME = ZoneInfo("Europe/Rome")
 WEB_CHANNEL = "rest"  # the chat page: the only place where a number for SMS can be given
 KINDS = ("fosfato_6m", "completo_12m")
 ASKS_FOR_KIND = {"fosfato_6m": "data_esami_6m", "completo_12m": "data_esami_12m"}

@@ -142,17 +142,35 @@ async def salute(request: web.Request) -> web.Response:
     return _json({"ok": True})
 
 
-async def messaggio(request: web.Request) -> web.Response:
+class _Refused(Exception):
+    """A request body that cannot be used; ``response`` is the polite Italian answer."""
+
+    def __init__(self, response: web.Response) -> None:
+        super().__init__()
+        self.response = response
+
+
+async def _json_object(request: web.Request, not_object: str = ERR_NOT_OBJECT) -> dict[str, Any]:
+    """The request's JSON object, or :class:`_Refused` (413 too long, 400 not JSON, 400
+    ``not_object`` when it is not an object)."""
     try:
         raw = await request.read()
     except web.HTTPRequestEntityTooLarge:
-        return _error(413, ERR_TOO_LONG)
+        raise _Refused(_error(413, ERR_TOO_LONG)) from None
     try:
         body = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-        return _error(400, ERR_BAD_JSON)
+        raise _Refused(_error(400, ERR_BAD_JSON)) from None
     if not isinstance(body, dict):
-        return _error(400, ERR_NOT_OBJECT)
+        raise _Refused(_error(400, not_object))
+    return body
+
+
+async def messaggio(request: web.Request) -> web.Response:
+    try:
+        body = await _json_object(request)
+    except _Refused as refused:
+        return refused.response
     sender = body.get("sender")
     if not valid_sender(sender):
         return _error(400, ERR_BAD_SENDER)
@@ -233,12 +251,10 @@ async def sms(request: web.Request) -> web.Response:
     if provider is None:
         return _error(404, ERR_SMS_OFF)
     try:
-        body = json.loads((await request.read()).decode("utf-8"))
-    except web.HTTPRequestEntityTooLarge:
-        return _error(413, ERR_TOO_LONG)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-        return _error(400, ERR_BAD_JSON)
-    if not isinstance(body, dict) or not valid_sender(body.get("sender")):
+        body = await _json_object(request, not_object=ERR_BAD_SENDER)
+    except _Refused as refused:
+        return refused.response
+    if not valid_sender(body.get("sender")):
         return _error(400, ERR_BAD_SENDER)
     if body.get("consenso") is not True:
         return _error(400, ERR_SMS_CONSENT)
