@@ -13,17 +13,14 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import shutil
-import tempfile
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+from chromium import MISSING, headless_chromium, installed
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOT = ROOT / "var" / "screenshots" / "chat.png"
 QUESTION = "che cos'è la calcinosi tumorale?"
@@ -37,13 +34,7 @@ MIN_FONT_PX = 15
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(
-        not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
-        reason=(
-            "Chromium non installato: servono /usr/bin/chromium e /usr/bin/chromedriver "
-            "(apt-get install -y chromium chromium-driver, oppure `make browser`)"
-        ),
-    ),
+    pytest.mark.skipif(not installed(), reason=MISSING),
 ]
 
 ANSWER = (
@@ -193,39 +184,13 @@ def page() -> Any:
 
 @pytest.fixture()
 def driver():
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    profile = tempfile.mkdtemp(prefix="calcinosi-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for arg in [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-dev-shm-usage",
-        f"--user-data-dir={profile}",
-        "--window-size=360,640",
-        "--lang=it-IT",
-    ]:
-        options.add_argument(arg)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    drv = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-    try:
+    with headless_chromium(360, 640, console_log=True) as drv:
         drv.execute_cdp_cmd(
             "Emulation.setDeviceMetricsOverride",
             {"width": 360, "height": 640, "deviceScaleFactor": 2, "mobile": True},
         )
         drv.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": PROBE})
         yield drv
-    finally:
-        drv.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 # ---------------------------------------------------------------- helpers

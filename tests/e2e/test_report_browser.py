@@ -8,13 +8,12 @@ start the whole bot, which this page does not need.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from chromium import MISSING, headless_chromium, installed
 
 from bot.reminders.db import make_engine, upgrade
 from bot.report import build_report
@@ -29,19 +28,11 @@ from tests.report_fixtures import (
     seed_votes,
 )
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOT = ROOT / "var" / "screenshots" / "report.png"
 WIDTH = 1100
 
-pytestmark = pytest.mark.skipif(
-    not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
-    reason=(
-        "Chromium non installato: servono /usr/bin/chromium e /usr/bin/chromedriver "
-        "(apt-get install -y chromium chromium-driver, oppure `make browser`)"
-    ),
-)
+pytestmark = pytest.mark.skipif(not installed(), reason=MISSING)
 
 
 @pytest.fixture
@@ -62,32 +53,8 @@ def report_file(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def driver() -> Iterator[Any]:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    profile = tempfile.mkdtemp(prefix="calcinosi-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for arg in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-dev-shm-usage",
-        f"--user-data-dir={profile}",
-        f"--window-size={WIDTH},900",
-        "--lang=it-IT",
-    ):
-        options.add_argument(arg)
-    drv = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-    try:
+    with headless_chromium(WIDTH, 900) as drv:
         yield drv
-    finally:
-        drv.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 def visible_texts(drv: Any, selector: str) -> list[str]:

@@ -10,31 +10,22 @@ from __future__ import annotations
 
 import base64
 import re
-import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from chromium import MISSING, headless_chromium, installed
 from test_browser import assert_no_violations  # axe-core, as for the chat page
 
 from bot.content import ContentStore
 from bot.review_pack import find_passages, load_source, main
 from bot.topics import content_topics
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOT = ROOT / "var" / "screenshots" / "review-pack.png"
 
-pytestmark = pytest.mark.skipif(
-    not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
-    reason=(
-        "Chromium non installato: servono /usr/bin/chromium e /usr/bin/chromedriver "
-        "(apt-get install -y chromium chromium-driver, oppure `make browser`)"
-    ),
-)
+pytestmark = pytest.mark.skipif(not installed(), reason=MISSING)
 
 
 @pytest.fixture(scope="module")
@@ -46,32 +37,8 @@ def pack(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture()
 def driver() -> Iterator[Any]:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    profile = tempfile.mkdtemp(prefix="calcinosi-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for arg in [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-dev-shm-usage",
-        f"--user-data-dir={profile}",
-        "--window-size=1000,1300",
-        "--lang=it-IT",
-    ]:
-        options.add_argument(arg)
-    drv = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-    try:
+    with headless_chromium(1000, 1300) as drv:
         yield drv
-    finally:
-        drv.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 def first_quoted_line(topic_id: str) -> str:

@@ -14,9 +14,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from chromium import MISSING, installed
 from test_browser import (  # the chat page's own browser helpers and axe-core check
-    CHROMEDRIVER,
-    CHROMIUM,
     assert_no_violations,
     driver,  # noqa: F401 (fixture)
     open_page,
@@ -24,10 +23,7 @@ from test_browser import (  # the chat page's own browser helpers and axe-core c
     wait_for,
 )
 
-pytestmark = pytest.mark.skipif(
-    not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
-    reason="Chromium non installato: servono /usr/bin/chromium e /usr/bin/chromedriver (`make browser`)",
-)
+pytestmark = pytest.mark.skipif(not installed(), reason=MISSING)
 
 OFFER = {
     "domanda": "Vuoi ricevere i promemoria anche per SMS? Scrivi qui sotto il tuo numero di cellulare.",
