@@ -108,7 +108,7 @@ class Stack:
                 "CALCINOSI_TRACKER_URL": f"sqlite:///{work / 'tracker.db'}",
                 "CALCINOSI_DB_URL": f"sqlite:///{work / 'calcinosi.db'}",
                 "CALCINOSI_CONTENT_DIR": str(self.content),
-                "CALCINOSI_ENDPOINTS_PATH": str(work / "endpoints.yml"),
+                "CALCINOSI_RUN_DIR": str(work),
             }
         )
         self.started = time.monotonic()

@@ -29,7 +29,7 @@ from typing import Any
 
 from bench.__main__ import QUESTIONS, Stack
 from bot.channels.common import clean_text
-from bot.runner import MAX_REQUEST_BYTES
+from bot.processes import MAX_REQUEST_BYTES
 
 ODD_TEXTS = [
     "😀😀😀",

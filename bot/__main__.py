@@ -2,7 +2,10 @@
 
   setup               prepara var/ e la pipeline spaCy italiana vuota
   train [--force]     addestra il modello se config.yml, domain.yml o data/ sono cambiati
-  run [--no-train]    addestra se serve e avvia tutto su localhost
+  run [--no-train] [--cluster]
+                      addestra se serve e avvia tutto su localhost (--cluster: PostgreSQL,
+                      Redis, 2 repliche di Rasa e 2 dispatcher dietro nginx)
+  service NOME        diventa un solo processo (azioni | rasa | web | promemoria), per systemd
   web                 solo la pagina web della chat
   content check       controlla i contenuti in content/it/ (per lo staff della clinica)
   content review-pack [--out PATH]
@@ -25,13 +28,13 @@ os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 
 
 def _setup() -> int:
-    import spacy
-
     from bot.settings import VAR_DIR
 
     target = VAR_DIR / "spacy-it"
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     if not (target / "config.cfg").exists():
+        import spacy  # only when needed: it costs the caller ~500 MB for its whole life
+
         spacy.blank("it").to_disk(target)
         print(f">> Pipeline spaCy italiana (solo tokenizzatore) salvata in {target}")
     return 0
@@ -42,7 +45,9 @@ def _web() -> int:
     from bot.web.server import run as run_web
 
     settings = load_settings()
-    run_web(settings.host, settings.web_port, settings.rasa_url, settings.reminders_db_url)
+    # In the cluster the page talks to the replicas through nginx (bot/cluster.py).
+    rasa_url = os.environ.get("CALCINOSI_RASA_URL", "").strip() or settings.rasa_url
+    run_web(settings.host, settings.web_port, rasa_url, settings.reminders_db_url)
     return 0
 
 
@@ -61,6 +66,9 @@ def main(argv: list[str] | None = None) -> int:
     train.add_argument("--force", action="store_true")
     run = sub.add_parser("run")
     run.add_argument("--no-train", action="store_true")
+    run.add_argument("--cluster", action="store_true")
+    service = sub.add_parser("service")
+    service.add_argument("name", metavar="NOME", choices=["azioni", "rasa", "web", "promemoria"])
     sub.add_parser("web")
     content = sub.add_parser("content")
     content.add_argument("action", choices=["check", "review-pack"])
@@ -85,13 +93,22 @@ def main(argv: list[str] | None = None) -> int:
         do_train(force=args.force)
         return 0
     if args.command == "run":
-        from bot.runner import run as run_all
         from bot.training import train as do_train
 
         _setup()
         if not args.no_train:
             do_train()
+        if args.cluster:
+            from bot.cluster import run as run_cluster
+
+            return run_cluster()
+        from bot.runner import run as run_all
+
         return run_all()
+    if args.command == "service":
+        from bot.processes import serve
+
+        return serve(args.name)
     if args.command == "web":
         return _web()
     if args.command == "content" and args.action == "review-pack":

@@ -1,6 +1,9 @@
-"""Starts everything on localhost: action server, Rasa server, web page, reminder dispatcher.
+"""Starts every process on localhost and watches them.
 
-Ctrl-C (SIGINT) or SIGTERM stops every process it started.
+``python -m bot run``: one of each (action server, Rasa server, web page, reminder
+dispatcher) on SQLite; a process that stops stops everything. ``python -m bot run --cluster``
+(bot/cluster.py) starts replicas behind nginx through :func:`supervise` with restarts on.
+Ctrl-C (SIGINT) or SIGTERM stops every process it started; they all stay in our process group.
 """
 
 from __future__ import annotations
@@ -12,64 +15,35 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot import ROOT
-from bot.settings import (
-    MODEL_PATH,
-    Settings,
-    child_environment,
-    load_settings,
-    write_credentials,
-    write_endpoints,
-)
+from bot.processes import Process, environment, process
+from bot.settings import MODEL_PATH, Settings, load_settings
 
-MAX_REQUEST_BYTES = 1024 * 1024
 READY_TIMEOUT_S = float(os.environ.get("CALCINOSI_READY_TIMEOUT", "240"))
+RESTART_DELAY_S = 1.0
 
 
 @dataclass
-class Service:
-    name: str
-    command: list[str]
-    health_url: str | None
-    extra_env: dict[str, str]
+class Child:
+    """One started process: its description, its label and its environment."""
 
+    process: Process
+    label: str
+    env: dict[str, str]
+    popen: subprocess.Popen[bytes] | None = None
+    restarts: int = 0
+    died_at: float | None = field(default=None)
 
-def services(settings: Settings, endpoints: str, credentials: str) -> list[Service]:
-    py = sys.executable
-    return [
-        Service(
-            "azioni",
-            [py, "-m", "rasa_sdk", "--actions", "actions", "-p", str(settings.actions_port)],
-            f"http://{settings.host}:{settings.actions_port}/health",
-            {"SANIC_HOST": settings.host},
-        ),
-        Service(
-            "rasa",
-            [
-                py, "-m", "bot.rasa_server", "run",
-                "--model", str(MODEL_PATH),
-                "--endpoints", endpoints,
-                "--credentials", credentials,
-                "--interface", settings.host,
-                "--port", str(settings.rasa_port),
-                "--enable-api", f"--auth-token={settings.api_token}",
-                "--cors", settings.cors_origin,
-            ],
-            f"{settings.rasa_url}/webhooks/rest/",
-            # Sanic refuses bodies over 1 MB before reading them (default 100 MB);
-            # our channels answer bodies over 64 KB with a polite 413 of their own.
-            {"SANIC_REQUEST_MAX_SIZE": str(MAX_REQUEST_BYTES)},
-        ),
-        Service(
-            "web",
-            [py, "-m", "bot", "web"],
-            f"http://{settings.host}:{settings.web_port}/salute",
-            {},
-        ),
-        Service("promemoria", [py, "-m", "bot", "reminders", "run"], None, {}),
-    ]
+    def start(self) -> None:
+        self.popen = subprocess.Popen(
+            self.process.command, cwd=ROOT, env={**self.env, **self.process.extra_env}
+        )
+        self.died_at = None
+
+    def exited(self) -> bool:
+        return self.popen is not None and self.popen.poll() is not None
 
 
 def _is_up(url: str) -> bool:
@@ -80,34 +54,12 @@ def _is_up(url: str) -> bool:
         return False
 
 
-def _report_stopped(children: list[tuple[Service, subprocess.Popen[bytes]]]) -> bool:
-    """True (and says which) when one of the started processes has exited."""
-    for service, process in children:
-        if process.poll() is not None:
-            print(f"ERRORE: il processo '{service.name}' si è fermato.", file=sys.stderr)
-            return True
-    return False
-
-
-def run(settings: Settings | None = None) -> int:
-    settings = settings or load_settings()
-    if not MODEL_PATH.exists():
-        print("ERRORE: nessun modello addestrato. Esegui prima: python -m bot train", file=sys.stderr)
-        return 1
-    endpoints = write_endpoints(settings)
-    try:
-        credentials = write_credentials(settings)
-    except ValueError as error:
-        print(f"ERRORE: {error}", file=sys.stderr)
-        return 2
-    from bot.reminders.db import upgrade
-
-    upgrade(settings.reminders_db_url)
-
-    env = child_environment()
-    env["CALCINOSI_DB_URL"] = settings.reminders_db_url
-    env["CALCINOSI_RASA_URL"] = settings.rasa_url
-    children: list[tuple[Service, subprocess.Popen[bytes]]] = []
+def supervise(stages: list[list[Child]], ready_lines: list[str], restart: bool = False) -> int:
+    """Starts the children stage by stage (a stage once the health URLs of the one before
+    answer), prints ``ready_lines``, then waits for Ctrl-C. A child that stops: with
+    ``restart``, it is started again after RESTART_DELAY_S (and says so); without,
+    everything stops with exit code 1."""
+    children: list[Child] = []
     stopping = False
 
     def stop(*_: object) -> None:
@@ -117,37 +69,81 @@ def run(settings: Settings | None = None) -> int:
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     started = time.monotonic()
+
+    def watch() -> bool:
+        """False when a child stopped and we must stop too."""
+        for child in children:
+            if not child.exited():
+                continue
+            if not restart:
+                print(f"ERRORE: il processo '{child.label}' si è fermato.", file=sys.stderr)
+                return False
+            now = time.monotonic()
+            if child.died_at is None:
+                child.died_at = now
+                print(f">> Il processo '{child.label}' si è fermato: lo riavvio.", file=sys.stderr)
+            elif now - child.died_at >= RESTART_DELAY_S:
+                child.restarts += 1
+                child.start()
+        return True
+
     try:
-        for service in services(settings, str(endpoints), str(credentials)):
-            process = subprocess.Popen(service.command, cwd=ROOT, env={**env, **service.extra_env})
-            children.append((service, process))
-        waiting = [s for s, _ in children if s.health_url]
-        while waiting and not stopping:
-            if _report_stopped(children):
-                return 1
-            waiting = [s for s in waiting if not _is_up(str(s.health_url))]
-            if time.monotonic() - started > READY_TIMEOUT_S:
-                print("ERRORE: avvio troppo lento.", file=sys.stderr)
-                return 1
-            time.sleep(0.25)
+        for stage in stages:
+            for child in stage:
+                child.start()
+                children.append(child)
+            waiting = [c for c in stage if c.process.health_url]
+            while waiting and not stopping:
+                if not watch():
+                    return 1
+                waiting = [c for c in waiting if not _is_up(str(c.process.health_url))]
+                if time.monotonic() - started > READY_TIMEOUT_S:
+                    print("ERRORE: avvio troppo lento.", file=sys.stderr)
+                    return 1
+                time.sleep(0.25)
         if not stopping:
             print(f"\n>> Pronto in {time.monotonic() - started:.1f} s.", flush=True)
-            print(f">> Chat: {settings.web_url}", flush=True)
-            print(f">> REST: {settings.rasa_url}/webhooks/rest/webhook", flush=True)
+            for line in ready_lines:
+                print(f">> {line}", flush=True)
             print(">> Ctrl-C per fermare tutto.", flush=True)
         while not stopping:
-            if _report_stopped(children):
+            if not watch():
                 return 1
-            time.sleep(0.5)
+            time.sleep(0.2)
         return 0
     finally:
-        for _, process in children:
-            if process.poll() is None:
-                process.terminate()
-        deadline = time.monotonic() + 10
-        for _, process in children:
-            try:
-                process.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                process.kill()
-        print(">> Tutti i processi sono fermi.", flush=True)
+        _stop_all(children)
+
+
+def _stop_all(children: list[Child]) -> None:
+    running = [c.popen for c in children if c.popen is not None and c.popen.poll() is None]
+    for popen in running:
+        popen.terminate()
+    deadline = time.monotonic() + 10
+    for popen in running:
+        try:
+            popen.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            popen.kill()
+    print(">> Tutti i processi sono fermi.", flush=True)
+
+
+def run(settings: Settings | None = None) -> int:
+    settings = settings or load_settings()
+    if not MODEL_PATH.exists():
+        print("ERRORE: nessun modello addestrato. Esegui prima: python -m bot train", file=sys.stderr)
+        return 1
+    try:
+        procs = [process(name, settings) for name in ("azioni", "rasa", "web", "promemoria")]
+    except ValueError as error:
+        print(f"ERRORE: {error}", file=sys.stderr)
+        return 2
+    from bot.reminders.db import upgrade
+
+    upgrade(settings.reminders_db_url)
+    env = environment(settings)
+    children = [Child(p, p.name, env) for p in procs]
+    return supervise(
+        [children],
+        [f"Chat: {settings.web_url}", f"REST: {settings.rasa_url}/webhooks/rest/webhook"],
+    )

@@ -20,6 +20,11 @@ def _env(name: str, default: str) -> str:
     return value or default
 
 
+def run_dir() -> Path:
+    """Where the configuration written at start-up goes (endpoints, credentials, nginx)."""
+    return Path(_env("CALCINOSI_RUN_DIR", str(VAR_DIR)))
+
+
 @dataclass(frozen=True)
 class Settings:
     host: str
@@ -31,6 +36,8 @@ class Settings:
     api_token: str
     cors_origin: str
     retention_days: int = DEFAULT_RETENTION_DAYS
+    # Several Rasa replicas (bot/cluster.py): the conversation lock lives in Redis.
+    redis_url: str = ""
 
     @property
     def rasa_url(self) -> str:
@@ -59,6 +66,7 @@ def load_settings() -> Settings:
         api_token=_env("CALCINOSI_API_TOKEN", secrets.token_hex(24)),
         cors_origin=_env("CALCINOSI_CORS_ORIGIN", f"http://{host}:{web_port}"),
         retention_days=_retention_days(),
+        redis_url=_env("CALCINOSI_REDIS_URL", ""),
     )
 
 
@@ -71,8 +79,9 @@ def _retention_days() -> int:
     return int(raw)
 
 
-def tracker_store_config(url: str) -> dict[str, object]:
-    """The endpoints.yml ``tracker_store`` section for a SQLAlchemy URL."""
+def tracker_store_config(url: str, shared: bool = False) -> dict[str, object]:
+    """The endpoints.yml ``tracker_store`` section for a SQLAlchemy URL; ``shared`` when
+    several Rasa replicas use the database (bot/tracker_store.py)."""
     from sqlalchemy.engine import make_url
 
     parsed = make_url(url)
@@ -82,13 +91,16 @@ def tracker_store_config(url: str) -> dict[str, object]:
         "dialect": dialect,
         "db": parsed.database or "",
     }
+    if shared:
+        config["shared"] = True
     # Unset: the store's own defaults (bot/tracker_store.py).
     for key, name in (("cache_size", "CALCINOSI_TRACKER_CACHE"), ("max_events", "CALCINOSI_TRACKER_MAX_EVENTS")):
         if os.environ.get(name, "").strip():
             config[key] = int(os.environ[name])
     if dialect != "sqlite":
+        # Rasa passes the ``url`` of a custom tracker store to it as ``host``.
         for key, value in (
-            ("host", parsed.host),
+            ("url", parsed.host),
             ("port", parsed.port),
             ("username", parsed.username),
             ("password", parsed.password),
@@ -100,15 +112,26 @@ def tracker_store_config(url: str) -> dict[str, object]:
     return config
 
 
+def lock_store_config(redis_url: str) -> dict[str, object]:
+    """In memory for one Rasa server; in Redis, shared by the replicas, when a URL is given."""
+    if not redis_url:
+        return {"type": "bot.lock_store.PromptInMemoryLockStore"}
+    return {
+        "type": "bot.lock_store.RedisQueueLockStore",
+        "url": redis_url,
+        "key_prefix": _env("CALCINOSI_REDIS_PREFIX", "calcinosi"),
+    }
+
+
 def write_endpoints(settings: Settings, path: Path | None = None) -> Path:
     import yaml
 
-    path = path or Path(_env("CALCINOSI_ENDPOINTS_PATH", str(VAR_DIR / "endpoints.yml")))
+    path = path or run_dir() / "endpoints.yml"
     path.parent.mkdir(parents=True, exist_ok=True)
     endpoints = {
         "action_endpoint": {"url": settings.actions_url},
-        "tracker_store": tracker_store_config(settings.tracker_url),
-        "lock_store": {"type": "bot.lock_store.PromptInMemoryLockStore"},
+        "tracker_store": tracker_store_config(settings.tracker_url, shared=bool(settings.redis_url)),
+        "lock_store": lock_store_config(settings.redis_url),
     }
     path.write_text(yaml.safe_dump(endpoints, sort_keys=False), encoding="utf-8")
     return path
@@ -160,7 +183,7 @@ def write_credentials(settings: Settings, path: Path | None = None) -> Path:
             **twilio.as_credentials(),
             "db_url": settings.reminders_db_url,  # the SMS subscriptions STOP deletes
         }
-    path = path or Path(_env("CALCINOSI_CREDENTIALS_PATH", str(VAR_DIR / "credentials.yml")))
+    path = path or run_dir() / "credentials.yml"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(base, sort_keys=False), encoding="utf-8")
     return path

@@ -27,8 +27,11 @@ Rules that keep it exact:
   the part kept starts from the current slots and the active form (its pending question
   and what was already given): ``tests/unit/test_project_files.py`` checks the rules;
   the database keeps everything, and Rasa's HTTP API still reads the whole conversation.
-- One Rasa instance per database (the cache does not see writes of other instances); set
-  ``cache_size: 0`` in endpoints.yml to turn the cache off when running several.
+- Several Rasa replicas on one database (the cluster, bot/cluster.py): with ``shared: true``
+  a cached tracker is used only if the conversation's last stored row is still the one this
+  replica wrote (one indexed ``max(id)`` query); if another replica answered in between, the
+  tracker is read again. Exact because the conversation is locked across replicas while a
+  message is handled (bot/lock_store.py). ``cache_size: 0`` turns the cache off.
 - SQLite keeps one open connection, in WAL mode (see :func:`sqlite_engine`).
 """
 
@@ -71,6 +74,7 @@ MAX_IDLE_S = 2 * 60 * 60
 class _Entry:
     tracker: DialogueStateTracker
     stored: int  # how many of tracker.events are already in the database
+    last_id: int | None = None  # shared mode: id of the conversation's last stored row
 
 
 def _idle_for(tracker: DialogueStateTracker) -> float:
@@ -150,9 +154,11 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         *args: Any,
         cache_size: int = DEFAULT_CACHE_SIZE,
         max_events: int = DEFAULT_MAX_EVENTS,
+        shared: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        self.shared = bool(shared)
         self.cache_size = max(0, int(cache_size))
         self.max_events = max(20, int(max_events))
         self._cache: OrderedDict[str, _Entry] = OrderedDict()
@@ -168,6 +174,8 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         entry = self._cache.pop(sender_id, None)
         if entry is not None and _idle_for(entry.tracker) > MAX_IDLE_S:
             entry = None
+        if entry is not None and self.shared and self._last_id(sender_id) != entry.last_id:
+            entry = None  # another replica answered since
         if entry is not None:
             self.hits += 1
         else:
@@ -221,10 +229,17 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             return
         if len(tracker.events) > self.max_events:
             tracker = recent_part(tracker)
-        self._cache[tracker.sender_id] = _Entry(tracker, len(tracker.events))
+        last_id = self._last_id(tracker.sender_id) if self.shared else None
+        self._cache[tracker.sender_id] = _Entry(tracker, len(tracker.events), last_id)
         self._cache.move_to_end(tracker.sender_id)
         while len(self._cache) > self.cache_size:
             self._cache.popitem(last=False)
+
+    def _last_id(self, sender_id: str) -> int | None:
+        with self.session_scope() as session:
+            return session.execute(
+                sa.select(sa.func.max(self.SQLEvent.id)).where(self.SQLEvent.sender_id == sender_id)
+            ).scalar()
 
     def forget(self, sender_id: str) -> int:
         """Deletes every stored event of one conversation and drops it from memory."""

@@ -125,8 +125,7 @@ def start_stack(work: Path, extra_env: dict[str, str] | None = None) -> tuple[Bo
             "CALCINOSI_TRACKER_URL": f"sqlite:///{tracker_db}",
             "CALCINOSI_DB_URL": f"sqlite:///{reminders_db}",
             "CALCINOSI_CONTENT_DIR": str(content_dir),
-            "CALCINOSI_ENDPOINTS_PATH": str(work / "endpoints.yml"),
-            "CALCINOSI_CREDENTIALS_PATH": str(work / "credentials.yml"),
+            "CALCINOSI_RUN_DIR": str(work),
             "TELEGRAM_TOKEN": "",
             "WHATSAPP_TOKEN": "",
             # The tracker cache trims long conversations in memory (bot/tracker_store.py);

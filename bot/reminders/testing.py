@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,11 +15,38 @@ from sqlalchemy.engine import make_url
 from bot.reminders.db import make_engine
 
 POSTGRES_ENV = "CALCINOSI_TEST_POSTGRES_URL"
-POSTGRES_SKIP_REASON = "PostgreSQL non disponibile: imposta CALCINOSI_TEST_POSTGRES_URL"
+POSTGRES_LOCAL_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
+POSTGRES_SKIP_REASON = (
+    "PostgreSQL non disponibile: nessun server su 127.0.0.1:5432 e CALCINOSI_TEST_POSTGRES_URL non impostata"
+)
+REDIS_ENV = "CALCINOSI_TEST_REDIS_URL"
+REDIS_LOCAL_URL = "redis://127.0.0.1:6379/0"
+REDIS_SKIP_REASON = (
+    "Redis non disponibile: nessun server su 127.0.0.1:6379 e CALCINOSI_TEST_REDIS_URL non impostata"
+)
+
+
+def _answers(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def _service_url(env: str, local_url: str, port: int) -> str | None:
+    """The URL in ``env``; else the local server on its default port, when it answers."""
+    if os.environ.get(env):
+        return os.environ[env]
+    return local_url if _answers("127.0.0.1", port) else None
 
 
 def postgres_base_url() -> str | None:
-    return os.environ.get(POSTGRES_ENV) or None
+    return _service_url(POSTGRES_ENV, POSTGRES_LOCAL_URL, 5432)
+
+
+def redis_url() -> str | None:
+    return _service_url(REDIS_ENV, REDIS_LOCAL_URL, 6379)
 
 
 def sqlite_url(folder: Path) -> str:

@@ -185,19 +185,33 @@ async def messaggio(request: web.Request) -> web.Response:
 
     url = request.app[RASA_URL_KEY] + "/webhooks/rest/webhook"
     session = request.app[SESSION_KEY]
-    try:
-        async with session.post(url, json={"sender": sender, "message": message}) as resp:
-            if resp.status != 200:
-                log.warning("Rasa ha risposto con stato %s", resp.status)
-                if 400 <= resp.status < 500:
-                    # our REST channel refuses some input with a polite Italian message
-                    refused = await _rasa_refusal(resp)
-                    if refused is not None:
-                        return _error(resp.status, refused)
+    # Tried twice when the connection fails or the proxy says the server went away (502):
+    # with several replicas (bot/cluster.py), a message in flight on a replica that
+    # stopped is sent again and answered by another one.
+    for attempt in (1, 2):
+        try:
+            async with session.post(url, json={"sender": sender, "message": message}) as resp:
+                if resp.status == 502 and attempt == 1:
+                    log.warning("Rasa ha risposto 502: nuovo tentativo")
+                    continue
+                if resp.status != 200:
+                    log.warning("Rasa ha risposto con stato %s", resp.status)
+                    if 400 <= resp.status < 500:
+                        # our REST channel refuses some input with a polite Italian message
+                        refused = await _rasa_refusal(resp)
+                        if refused is not None:
+                            return _error(resp.status, refused)
+                    return _error(502, ERR_UNREACHABLE)
+                data = await resp.json(content_type=None)
+                break
+        except aiohttp.ClientConnectionError as exc:
+            log.warning("Rasa non raggiungibile (tentativo %d): %s", attempt, type(exc).__name__)
+            if attempt == 2:
                 return _error(502, ERR_UNREACHABLE)
-            data = await resp.json(content_type=None)
-    except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
-        log.warning("Rasa non raggiungibile: %s", type(exc).__name__)
+        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            log.warning("Rasa non raggiungibile: %s", type(exc).__name__)
+            return _error(502, ERR_UNREACHABLE)
+    else:
         return _error(502, ERR_UNREACHABLE)
     if not isinstance(data, list):
         log.warning("Risposta di Rasa inattesa (non è una lista)")

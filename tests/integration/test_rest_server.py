@@ -10,7 +10,7 @@ import uuid
 import pytest
 
 from bench.load import ODD_TEXTS, bad_bodies
-from bot.runner import MAX_REQUEST_BYTES
+from bot.processes import MAX_REQUEST_BYTES
 from tests.conftest import topics
 
 pytestmark = pytest.mark.server

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import signal
+import subprocess
+import sys
+import time
+import uuid
 from pathlib import Path
 
+import pytest
 import yaml
 from rasa.core.lock_store import LockStore
 
-from bot.lock_store import PromptInMemoryLockStore
+from bot import ROOT
+from bot.lock_store import PromptInMemoryLockStore, RedisQueueLockStore
+from bot.reminders.testing import REDIS_SKIP_REASON, redis_url
 from bot.settings import load_settings, write_endpoints
 
 
@@ -42,3 +50,85 @@ def test_rasa_builds_it_from_the_endpoints_we_write(tmp_path: Path) -> None:
 
     store = LockStore.create(EndpointConfig.from_dict(config))
     assert isinstance(store, PromptInMemoryLockStore)
+
+
+# ---------------------------------------------------------------- several replicas (Redis)
+
+def _redis_store(prefix: str, lease_seconds: float = 10.0) -> RedisQueueLockStore:
+    from rasa.utils.endpoints import EndpointConfig
+
+    url = redis_url()
+    if url is None:
+        pytest.skip(REDIS_SKIP_REASON)
+    return RedisQueueLockStore(
+        EndpointConfig(url=url, key_prefix=prefix, lease_seconds=lease_seconds)
+    )
+
+
+def test_two_replicas_never_hold_one_conversation_at_once_and_serve_in_arrival_order() -> None:
+    prefix = f"test-{uuid.uuid4().hex}"
+    log: list[str] = []
+
+    async def message(store: RedisQueueLockStore, name: str, sender: str) -> None:
+        async with store.lock(sender):
+            log.append(f"+{name}")
+            await asyncio.sleep(0.01)
+            log.append(f"-{name}")
+
+    async def main() -> None:
+        # Two stores with their own connections, as two Rasa replicas would have.
+        replicas = [_redis_store(prefix), _redis_store(prefix)]
+        tasks = []
+        for i in range(16):
+            tasks.append(asyncio.create_task(message(replicas[i % 2], f"m{i:02d}", "uno")))
+            await asyncio.sleep(0.002)  # arrival order m00, m01, ...
+        tasks.append(asyncio.create_task(message(replicas[0], "altro", "due")))
+        await asyncio.gather(*tasks)
+
+    asyncio.run(main())
+    only_one = [entry for entry in log if entry[1] == "m"]
+    expected = []
+    for i in range(16):
+        expected += [f"+m{i:02d}", f"-m{i:02d}"]
+    assert only_one == expected
+    # Another conversation is not held up by the busy one.
+    assert log.index("-altro") < log.index("-m15")
+
+
+HOLD_AND_WAIT = """
+import asyncio, sys
+from rasa.utils.endpoints import EndpointConfig
+from bot.lock_store import RedisQueueLockStore
+
+async def main():
+    store = RedisQueueLockStore(EndpointConfig(url=sys.argv[1], key_prefix=sys.argv[2], lease_seconds=0.6))
+    async with store.lock("uno"):
+        print("preso", flush=True)
+        await asyncio.sleep(60)
+
+asyncio.run(main())
+"""
+
+
+def test_a_replica_killed_while_holding_frees_the_conversation_within_the_lease() -> None:
+    prefix = f"test-{uuid.uuid4().hex}"
+    alive = _redis_store(prefix, lease_seconds=0.6)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_AND_WAIT, str(redis_url()), prefix],
+        stdout=subprocess.PIPE, text=True, cwd=ROOT,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "preso"
+        holder.send_signal(signal.SIGKILL)
+        holder.wait(timeout=10)
+
+        async def take() -> float:
+            started = time.monotonic()
+            async with alive.lock("uno", lock_lifetime=10):
+                return time.monotonic() - started
+
+        waited = asyncio.run(take())
+    finally:
+        holder.kill()
+    # Not taken while the dead holder's heartbeat lasted; taken soon after it expired.
+    assert 0.2 < waited < 3.0

@@ -42,6 +42,8 @@ def run(coro: Any) -> Any:
 def store_kwargs(url: str) -> dict[str, Any]:
     config = tracker_store_config(url)
     assert config.pop("type") == "bot.tracker_store.CachedSQLTrackerStore"
+    if "url" in config:  # what Rasa does with the url of a custom store
+        config["host"] = config.pop("url")
     return config
 
 
@@ -296,3 +298,29 @@ def test_a_conversation_silent_for_hours_is_read_from_the_database_again(
     store._keep(run(store.retrieve(sender)))  # put it back as the save would
     assert run(store.retrieve(sender)) is not None
     assert store.hits == hits  # not from memory: a miss that read the database
+
+
+def test_shared_replicas_alternating_on_one_conversation_see_each_others_turns(
+    tracker_url: str,
+) -> None:
+    """Cluster mode: a replica's cached tracker is not used once another replica answered."""
+    one, two = cached(tracker_url, shared=True), cached(tracker_url, shared=True)
+    sender = f"s-{uuid.uuid4().hex}"
+    for i, replica in enumerate([one, two, one, one, two]):
+        tracker = run(handle(replica, sender, f"domanda {i}", f"argomento.{i}"))
+        texts = [getattr(e, "text", None) for e in tracker.events if isinstance(e, UserUttered)]
+        assert texts == [f"domanda {j}" for j in range(i + 1)]
+    # Turn 3 came right after turn 2 on the same replica: served from memory.
+    assert one.hits == 1 and two.hits == 0
+    texts = [e.get("text") for e in stored_dicts(plain(tracker_url), sender) if e["event"] == "user"]
+    assert texts == [f"domanda {i}" for i in range(5)]
+
+
+def test_shared_replicas_do_not_bring_back_a_conversation_another_one_deleted(
+    tracker_url: str,
+) -> None:
+    one, two = cached(tracker_url, shared=True), cached(tracker_url, shared=True)
+    sender = f"s-{uuid.uuid4().hex}"
+    run(handle(one, sender, "prima", "a"))
+    two.forget(sender)
+    assert run(one.retrieve(sender)) is None
