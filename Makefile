@@ -6,7 +6,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: install browser run train test lint unit content-check validate rasa-test e2e bench load clean
+.PHONY: install browser nginx run run-cluster train test lint unit content-check validate rasa-test e2e bench load clean
 
 install:                     ## .venv/ from requirements.lock (skipped when the lock is unchanged)
 	@bash scripts/install.sh
@@ -14,11 +14,17 @@ install:                     ## .venv/ from requirements.lock (skipped when the 
 browser:                     ## Debian's Chromium + ChromeDriver, for the browser test
 	@bash scripts/install-browser.sh
 
+nginx:                       ## Debian's nginx, for the cluster and its tests
+	@bash scripts/install-nginx.sh
+
 train: install               ## train only if config.yml, domain.yml or data/ changed
 	@$(PY) -m bot train
 
 run: install                 ## install, train if needed, start everything on localhost
 	@$(PY) -m bot run
+
+run-cluster: install nginx   ## PostgreSQL + Redis + 2 Rasa replicas + 2 dispatchers behind nginx
+	@$(PY) -m bot run --cluster
 
 lint: install
 	@$(VENV)/bin/ruff check .
@@ -29,7 +35,7 @@ content-check: install
 validate: install
 	@$(PY) -m rasa data validate --config config.yml --domain domain.yml --data data --fail-on-warnings
 
-test: install browser train  ## everything CI runs
+test: install browser nginx train  ## everything CI runs
 	@$(VENV)/bin/ruff check .
 	@$(PY) -m bot content check
 	@$(PY) -m rasa data validate --config config.yml --domain domain.yml --data data --fail-on-warnings

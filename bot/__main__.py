@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--no-train", action="store_true")
     run.add_argument("--cluster", action="store_true")
     service = sub.add_parser("service")
-    service.add_argument("name", metavar="NOME", choices=["azioni", "rasa", "web", "promemoria"])
+    service.add_argument("name", choices=["azioni", "rasa", "web", "promemoria"])
     sub.add_parser("web")
     content = sub.add_parser("content")
     content.add_argument("action", choices=["check", "review-pack"])
