@@ -3,7 +3,10 @@
 Cold start to first answer, training time, sequential latency (p50/p95/p99; conversations
 of 10 messages, and one conversation of all of them), throughput and errors at 1, 8 and 32
 concurrent conversations, bursts of messages sent at once in one conversation, peak RSS of
-every process, and content-reload latency. Each figure is the median of several runs.
+every process (the supervisor included), and content-reload latency; then the cluster
+(``run --cluster``) with 1 and 2 Rasa replicas side by side: msg/s and p95 at 32
+conversations through nginx, peak RSS of every process. Each figure is the median of
+several runs.
 Prints a table and writes JSON to bench/results/.
 """
 
@@ -27,6 +30,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from bench.ports import free_port, free_ports_in_a_row
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 QUESTIONS = [
@@ -39,12 +44,6 @@ QUESTIONS = [
     "è un tumore?",
     "grazie",
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -91,14 +90,18 @@ def process_memory(pid: int) -> tuple[str, float]:
     peak = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM")), 0)
     cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
     name = " ".join(a.decode() for a in cmdline[1:4] if a)
-    return name, peak / 1024
+    return name or Path(f"/proc/{pid}/comm").read_text().strip(), peak / 1024
 
 
 class Stack:
-    def __init__(self, work: Path) -> None:
-        self.rasa_port, self.work = free_port(), work
+    """``python -m bot run`` on SQLite, or with ``replicas`` the cluster (``run --cluster``:
+    PostgreSQL database of its own, Redis, nginx); ``port`` is where messages go."""
+
+    def __init__(self, work: Path, replicas: int | None = None) -> None:
+        self.work, self.database = work, None
         self.content = work / "content"
         shutil.copytree(ROOT / "content" / "it", self.content)
+        self.rasa_port = free_port()
         env = dict(os.environ)
         env.update(
             {
@@ -111,15 +114,32 @@ class Stack:
                 "CALCINOSI_RUN_DIR": str(work),
             }
         )
+        command = [sys.executable, "-m", "bot", "run", "--no-train"]
+        self.port = self.rasa_port
+        if replicas:
+            self.database = f"bench_{uuid.uuid4().hex[:10]}"
+            self.port = free_port()
+            # Replica i listens on the base port + i - 1 (bot/cluster.py).
+            env.update(
+                {
+                    "CALCINOSI_TRACKER_URL": f"postgresql+psycopg2://postgres@127.0.0.1:5432/{self.database}",
+                    "CALCINOSI_RASA_PORT": str(free_ports_in_a_row(replicas)),
+                    "CALCINOSI_ACTIONS_PORT": str(free_ports_in_a_row(replicas)),
+                    "CALCINOSI_RASA_REPLICAS": str(replicas),
+                    "CALCINOSI_PUBLIC_PORT": str(self.port),
+                    "CALCINOSI_REDIS_PREFIX": self.database,
+                }
+            )
+            env.pop("CALCINOSI_DB_URL")
+            command.append("--cluster")
         self.started = time.monotonic()
         self.log = (work / "server.log").open("wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "run", "--no-train"], cwd=ROOT, env=env,
-            stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
+            command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True
         )
 
     def wait_first_answer(self, timeout: float = 300) -> float:
-        client = Client(self.rasa_port)
+        client = Client(self.port)
         while time.monotonic() - self.started < timeout:
             if self.process.poll() is not None:
                 raise RuntimeError((self.work / "server.log").read_text()[-3000:])
@@ -133,15 +153,25 @@ class Stack:
         raise RuntimeError("the bot did not answer in time")
 
     def memory(self) -> dict[str, float]:
-        return dict(process_memory(pid) for pid in descendants(self.process.pid))
+        """Peak RSS of every process, the supervisor included; replicas summed by name."""
+        peaks: dict[str, float] = {}
+        for pid in [self.process.pid, *descendants(self.process.pid)]:
+            name, mb = process_memory(pid)
+            peaks[name] = peaks.get(name, 0.0) + mb
+        return peaks
 
     def stop(self) -> None:
         try:
             os.killpg(self.process.pid, signal.SIGTERM)
             self.process.wait(timeout=20)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
+        except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
         self.log.close()
+        if self.database:
+            subprocess.run(["psql", "-q", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-c",
+                            f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)'], check=False)
 
 
 def sequential(port: int, count: int, per_conversation: int = 10) -> dict[str, float]:
@@ -236,6 +266,41 @@ def train_time() -> float:
     return time.monotonic() - start
 
 
+def cluster_unavailable() -> str | None:
+    """Why the cluster cannot be measured here, or None."""
+    for port, name in ((5432, "PostgreSQL"), (6379, "Redis")):
+        with socket.socket() as sock:
+            sock.settimeout(0.5)
+            if sock.connect_ex(("127.0.0.1", port)) != 0:
+                return f"{name} non risponde su 127.0.0.1:{port}"
+    if shutil.which("nginx") is None and not Path("/usr/sbin/nginx").exists():
+        return "nginx non installato (make nginx)"
+    return None
+
+
+def cluster_figures(runs: int, seconds: float) -> dict[str, dict[str, Any]]:
+    """1 and 2 replicas side by side (alternating, so both see the same machine)."""
+    measured: dict[int, list[dict[str, Any]]] = {1: [], 2: []}
+    for _ in range(runs):
+        for replicas in measured:
+            with tempfile.TemporaryDirectory() as tmp:
+                stack = Stack(Path(tmp), replicas=replicas)
+                try:
+                    cold = stack.wait_first_answer()
+                    figures: dict[str, Any] = {"cold_start_s": cold, **concurrent(stack.port, 32, seconds)}
+                    figures["peak_rss_mb"] = stack.memory()
+                    measured[replicas].append(figures)
+                finally:
+                    stack.stop()
+    out: dict[str, dict[str, Any]] = {}
+    for replicas, figures in measured.items():
+        numbers = median_of([{k: v for k, v in f.items() if k != "peak_rss_mb"} for f in figures])
+        names = figures[0]["peak_rss_mb"]
+        numbers["peak_rss_mb"] = {n: statistics.median(f["peak_rss_mb"].get(n, 0.0) for f in figures) for n in names}
+        out[str(replicas)] = numbers
+    return out
+
+
 def median_of(runs: list[dict[str, float]]) -> dict[str, float]:
     return {key: statistics.median(run[key] for run in runs) for key in runs[0]}
 
@@ -246,6 +311,7 @@ def main() -> int:
     parser.add_argument("--messages", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--skip-training", action="store_true")
+    parser.add_argument("--no-cluster", action="store_true", help="only the single-node figures")
     args = parser.parse_args()
 
     results: dict[str, Any] = {"date": dt.datetime.now().isoformat(timespec="seconds"), "runs": args.runs}
@@ -277,6 +343,12 @@ def main() -> int:
     results["peak_rss_mb"] = {
         name: statistics.median(m.get(name, 0.0) for m in memory) for name in memory[0]
     }
+    why_not = None if not args.no_cluster else "--no-cluster"
+    why_not = why_not or cluster_unavailable()
+    if why_not:
+        print(f"cluster non misurato: {why_not}")
+    else:
+        results["cluster"] = cluster_figures(args.runs, args.seconds)
 
     rows = [("training (s)", results.get("training_s", float("nan")))]
     rows.append(("cold start to first answer (s)", results["cold_start_to_first_answer_s"]))
@@ -293,6 +365,16 @@ def main() -> int:
     rows.append(("content reload (ms)", results["content_reload_ms"]))
     for name, mb in results["peak_rss_mb"].items():
         rows.append((f"peak RSS MB: {name}", mb))
+    rows.append(("peak RSS MB: whole stack", sum(results["peak_rss_mb"].values())))
+    for replicas, values in results.get("cluster", {}).items():
+        label = f"cluster, {replicas} replica(s)"
+        rows.append((f"{label}: cold start to first answer (s)", values["cold_start_s"]))
+        rows.append((f"{label}: 32 conversations msg/s", values["msg_per_s"]))
+        rows.append((f"{label}: 32 conversations p95 ms", values["p95_ms"]))
+        rows.append((f"{label}: 32 conversations errors", values["errors"]))
+        for name, mb in values["peak_rss_mb"].items():
+            rows.append((f"{label}: peak RSS MB: {name}", mb))
+        rows.append((f"{label}: peak RSS MB: whole stack", sum(values["peak_rss_mb"].values())))
     width = max(len(r[0]) for r in rows)
     print(f"\n{'metric'.ljust(width)} | median of {args.runs} runs")
     print("-" * (width + 20))

@@ -6,7 +6,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -22,6 +21,7 @@ from typing import Any
 import pytest
 from sqlalchemy.engine import Engine
 
+from bench.ports import free_port
 from bot.reminders.db import make_engine, upgrade
 from bot.reminders.testing import (
     POSTGRES_SKIP_REASON,
@@ -32,12 +32,6 @@ from bot.reminders.testing import (
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "calcinosi.tar.gz"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass

@@ -26,6 +26,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
+from bench.ports import free_port, free_ports_in_a_row
 from bot import ROOT
 from bot.reminders.testing import (
     POSTGRES_SKIP_REASON,
@@ -33,29 +34,9 @@ from bot.reminders.testing import (
     postgres_base_url,
     redis_url,
 )
-from tests.conftest import free_port, stop_stack
+from tests.conftest import stop_stack
 
 MODEL = ROOT / "models" / "calcinosi.tar.gz"
-
-
-def _consecutive_free_ports(count: int) -> int:
-    """A first port such that it and the next ``count - 1`` are free."""
-    for _ in range(50):
-        first = free_port()
-        if first + count < 65535 and all(_is_free(first + i) for i in range(count)):
-            return first
-    raise RuntimeError("nessuna serie di porte libere")
-
-
-def _is_free(port: int) -> bool:
-    import socket
-
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
 
 
 @dataclass
@@ -118,7 +99,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     server = make_url(base)
     database_url = server.set(username=name, password=None, database=name).render_as_string(False)
     admin_url = server.set(database="postgres").render_as_string(False)
-    rasa_base, actions_base = _consecutive_free_ports(2), _consecutive_free_ports(2)
+    rasa_base, actions_base = free_ports_in_a_row(2), free_ports_in_a_row(2)
     public_port = free_port()
     env = {
         **os.environ,
