@@ -177,8 +177,10 @@ def _run_pg(program: str, args: list[str], url: URL) -> None:
         env=env, capture_output=True, text=True, check=False,
     )
     if done.returncode != 0:
-        detail = done.stderr.strip().splitlines()[-1:] or ["nessun dettaglio"]
-        raise BackupError(f"{program} non riuscito (codice {done.returncode}): {detail[0]}")
+        # The first "error:" line only: a DETAIL line may quote the values of a row.
+        errors = [line for line in done.stderr.splitlines() if "error:" in line]
+        detail = errors[0] if errors else "nessun dettaglio"
+        raise BackupError(f"{program} non riuscito (codice {done.returncode}): {detail}")
 
 
 def pg_backup(url: URL, target: Path) -> None:

@@ -264,6 +264,19 @@ def test_no_database_yet_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert not (tmp_path / "nessuno.db").exists()
 
 
+def test_a_failing_pg_dump_leaves_no_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("CALCINOSI_DB_URL", "postgresql+psycopg2://bot:segreta@127.0.0.1:1/calcinosi")
+    monkeypatch.setenv("CALCINOSI_TRACKER_URL", f"sqlite:///{tmp_path / 'tracker.db'}")
+    create_events_table(f"sqlite:///{tmp_path / 'tracker.db'}")
+
+    assert main(["backup", "--out", str(tmp_path / "sets")]) == 1
+
+    err = capsys.readouterr().err
+    assert "pg_dump non riuscito" in err and "segreta" not in err
+    assert list((tmp_path / "sets").iterdir()) == []
+
+
 def test_the_password_is_never_on_the_command_line(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("PGPASSWORD", raising=False)
     url = make_url("postgresql+psycopg2://bot:se'gre%20ta@db.example:6543/calcinosi?sslmode=require")
