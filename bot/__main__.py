@@ -15,6 +15,10 @@
                       cancella le conversazioni più vecchie del periodo di conservazione
   report [--out PATH] [--weeks N]
                       rapporto HTML per lo staff della clinica (default var/report.html)
+  backup [--out DIR]  copia dei database di promemoria e conversazioni (default var/backups/);
+                      cancella i backup più vecchi del periodo di conservazione
+  restore PATH --yes  ripristina un backup al posto dei dati attuali, poi cancella le
+                      conversazioni scadute
 """
 
 from __future__ import annotations
@@ -82,6 +86,11 @@ def main(argv: list[str] | None = None) -> int:
     report = sub.add_parser("report")
     report.add_argument("--out", help="file HTML (default var/report.html)")
     report.add_argument("--weeks", type=int, help="settimane mostrate (default 12)")
+    backup = sub.add_parser("backup")
+    backup.add_argument("--out", help="cartella dei backup (default var/backups/)")
+    restore = sub.add_parser("restore")
+    restore.add_argument("path", help="la cartella del backup (o il suo manifest.json)")
+    restore.add_argument("--yes", action="store_true", help="conferma: sostituisce i dati attuali")
     args = parser.parse_args(argv)
 
     if args.command == "setup":
@@ -127,6 +136,14 @@ def main(argv: list[str] | None = None) -> int:
         from bot.report import report_command
 
         return report_command(args.out, args.weeks)
+    if args.command == "backup":
+        from bot.backup import backup_command
+
+        return backup_command(args.out)
+    if args.command == "restore":
+        from bot.backup import restore_command
+
+        return restore_command(args.path, args.yes)
     return 2
 
 
