@@ -9,8 +9,10 @@ in rollback-journal mode so that it is one self-contained file. PostgreSQL is du
 never goes on a command line: it is passed as ``PGPASSWORD``. A set is written under a
 hidden name and renamed when complete, so a half-written set is never taken for one.
 
-Retention: making a set deletes the sets in that folder older than
-``CALCINOSI_RETENTION_DAYS`` (the period of the privacy text), by the time in their name.
+Retention (the privacy text promises both): the backup command first purges the
+conversations older than ``CALCINOSI_RETENTION_DAYS`` (90), so a set holds none, then
+deletes the sets in that folder older than ``CALCINOSI_BACKUP_DAYS`` (7), by the time in
+their name: a conversation outlives its 90 days by at most 7 in a backup.
 ``python -m bot restore PATH --yes`` checks every checksum before touching anything,
 restores each database of the set into the one configured now (SQLite through the backup
 API, PostgreSQL with ``pg_restore --clean --if-exists --no-owner --single-transaction``),
@@ -336,19 +338,21 @@ FAILURES: Final = (ValueError, OSError, sqlite3.Error, SQLAlchemyError, BackupEr
 
 def backup_command(out: str | None) -> int:
     """``python -m bot backup [--out DIR]``."""
+    from bot.retention import purge_url
+
     try:
         settings = load_settings()
         folder = Path(out) if out else DEFAULT_DIR
         now = datetime.now(timezone.utc)
-        result = make_backup(configured(settings), folder, now, settings.retention_days)
+        # Nothing past its retention period goes into the set.
+        purge_url(settings.tracker_url, now, settings.retention_days)
+        result = make_backup(configured(settings), folder, now, settings.backup_days)
     except FAILURES as err:
         print(f"Errore: backup non riuscito: {err}", file=sys.stderr)
         return 1
     saved = ", ".join(ROLE_NAMES[role] for role in result.saved) or "nessun database"
     print(f"Backup salvato in {result.folder} ({saved}).")
-    print(
-        f"Backup più vecchi di {settings.retention_days} giorni cancellati: {result.removed}."
-    )
+    print(f"Backup più vecchi di {settings.backup_days} giorni cancellati: {result.removed}.")
     return 0
 
 

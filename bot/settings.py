@@ -13,6 +13,8 @@ VAR_DIR = ROOT / "var"
 MODEL_PATH = ROOT / "models" / "calcinosi.tar.gz"
 # Days a conversation is kept after its last message (the privacy text says 90): bot/retention.py
 DEFAULT_RETENTION_DAYS = 90
+# Days a backup set is kept (the privacy text says 7): bot/backup.py
+DEFAULT_BACKUP_DAYS = 7
 
 
 def _env(name: str, default: str) -> str:
@@ -36,6 +38,7 @@ class Settings:
     api_token: str
     cors_origin: str
     retention_days: int = DEFAULT_RETENTION_DAYS
+    backup_days: int = DEFAULT_BACKUP_DAYS
     # Several Rasa replicas (bot/cluster.py): the conversation lock lives in Redis.
     redis_url: str = ""
 
@@ -65,17 +68,16 @@ def load_settings() -> Settings:
         # The Rasa HTTP API never runs without a token: a random one when none is given.
         api_token=_env("CALCINOSI_API_TOKEN", secrets.token_hex(24)),
         cors_origin=_env("CALCINOSI_CORS_ORIGIN", f"http://{host}:{web_port}"),
-        retention_days=_retention_days(),
+        retention_days=_days("CALCINOSI_RETENTION_DAYS", DEFAULT_RETENTION_DAYS),
+        backup_days=_days("CALCINOSI_BACKUP_DAYS", DEFAULT_BACKUP_DAYS),
         redis_url=_env("CALCINOSI_REDIS_URL", ""),
     )
 
 
-def _retention_days() -> int:
-    raw = _env("CALCINOSI_RETENTION_DAYS", str(DEFAULT_RETENTION_DAYS))
+def _days(name: str, default: int) -> int:
+    raw = _env(name, str(default))
     if not raw.isdigit() or int(raw) < 1:
-        raise ValueError(
-            f"CALCINOSI_RETENTION_DAYS non valido: {raw!r} (un numero di giorni, almeno 1)"
-        )
+        raise ValueError(f"{name} non valido: {raw!r} (un numero di giorni, almeno 1)")
     return int(raw)
 
 

@@ -179,7 +179,7 @@ def test_round_trip_through_the_command_line(urls: dict[str, str], tmp_path: Pat
     assert [entry["roles"] for entry in manifest["databases"]] == expected
     dialect = make_url(urls["tracker"]).get_backend_name()
     assert {entry["dialect"] for entry in manifest["databases"]} == {dialect}
-    assert manifest["created_at"].endswith("Z") and manifest["retention_days"] == 90
+    assert manifest["created_at"].endswith("Z") and manifest["retention_days"] == 7
     for entry in manifest["databases"]:
         assert (backup_set / entry["file"]).stat().st_size == entry["size"] > 0
 
@@ -316,11 +316,30 @@ def test_the_command_line_follows_the_retention_setting(urls: dict[str, str],
     old.mkdir(parents=True)
     recent.mkdir()
 
-    made = cli("backup", "--out", str(sets), env={"CALCINOSI_RETENTION_DAYS": "30"})
+    made = cli("backup", "--out", str(sets), env={"CALCINOSI_BACKUP_DAYS": "30"})
 
     assert made.returncode == 0, made.stderr
     assert "Backup più vecchi di 30 giorni cancellati: 1." in made.stdout
     assert not old.exists() and recent.exists()
+
+
+def test_a_set_never_holds_a_conversation_past_its_retention_period(
+    urls: dict[str, str], tmp_path: Path
+) -> None:
+    """The command purges first: what the privacy text promises holds in the copies too."""
+    now = datetime.now(UTC)
+    conversation("scaduta", urls["tracker"], now - timedelta(days=91))
+    conversation("recente", urls["tracker"], now - timedelta(days=1))
+    made = cli("backup", "--out", str(tmp_path / "sets"))
+    assert made.returncode == 0, made.stderr
+    [folder] = list((tmp_path / "sets").iterdir())
+    change(urls)
+    assert cli("restore", str(folder), "--yes").returncode == 0
+    tracker = tracker_engine(urls["tracker"])
+    with tracker.connect() as conn:
+        senders = set(conn.execute(sa.select(EVENTS.c.sender_id)).scalars())
+    tracker.dispose()
+    assert senders == {"recente"}
 
 
 def test_a_restore_deletes_the_conversations_expired_since_the_backup(
