@@ -95,6 +95,51 @@ def test_two_replicas_never_hold_one_conversation_at_once_and_serve_in_arrival_o
     assert log.index("-altro") < log.index("-m15")
 
 
+TAKE_MANY_TIMES = """
+import asyncio, sys
+import redis
+from rasa.utils.endpoints import EndpointConfig
+from bot.lock_store import RedisQueueLockStore
+
+url, prefix, name = sys.argv[1], sys.argv[2], sys.argv[3]
+log = redis.Redis.from_url(url)
+
+async def one(store, i):
+    async with store.lock("uno"):
+        log.rpush(prefix + ":log", f"+{name}{i}")
+        await asyncio.sleep(0.001)
+        log.rpush(prefix + ":log", f"-{name}{i}")
+
+async def main():
+    store = RedisQueueLockStore(EndpointConfig(url=url, key_prefix=prefix))
+    await asyncio.gather(*(one(store, i) for i in range(100)))
+
+asyncio.run(main())
+"""
+
+
+def test_two_processes_taking_the_lock_100_times_each_never_overlap() -> None:
+    """Rasa's RedisLockStore, in the same race (2 processes x 500 tickets on one
+    conversation), gave 612 distinct tickets out of 1000: two messages with one ticket."""
+    import redis
+
+    prefix = f"test-{uuid.uuid4().hex}"
+    _redis_store(prefix)  # skips without Redis
+    url = str(redis_url())
+    workers = [
+        subprocess.Popen([sys.executable, "-c", TAKE_MANY_TIMES, url, prefix, name], cwd=ROOT)
+        for name in ("a", "b")
+    ]
+    assert [w.wait(timeout=120) for w in workers] == [0, 0]
+    client = redis.Redis.from_url(url)
+    log = [entry.decode() for entry in client.lrange(prefix + ":log", 0, -1)]
+    client.delete(prefix + ":log")
+    assert len(log) == 400
+    # Strictly alternating enter/leave of the same holder: never two inside at once.
+    for enter, leave in zip(log[::2], log[1::2], strict=True):
+        assert enter[0] == "+" and leave == "-" + enter[1:], (enter, leave)
+
+
 HOLD_AND_WAIT = """
 import asyncio, sys
 from rasa.utils.endpoints import EndpointConfig
