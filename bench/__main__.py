@@ -97,7 +97,7 @@ class Stack:
     """``python -m bot run`` on SQLite, or with ``replicas`` the cluster (``run --cluster``:
     PostgreSQL database of its own, Redis, nginx); ``port`` is where messages go."""
 
-    def __init__(self, work: Path, replicas: int | None = None) -> None:
+    def __init__(self, work: Path, replicas: int | None = None, cache: bool = True) -> None:
         self.work, self.database = work, None
         self.content = work / "content"
         shutil.copytree(ROOT / "content" / "it", self.content)
@@ -128,6 +128,7 @@ class Stack:
                     "CALCINOSI_RASA_REPLICAS": str(replicas),
                     "CALCINOSI_PUBLIC_PORT": str(self.port),
                     "CALCINOSI_REDIS_PREFIX": self.database,
+                    **({} if cache else {"CALCINOSI_TRACKER_CACHE": "0"}),
                 }
             )
             env.pop("CALCINOSI_DB_URL")
@@ -278,26 +279,33 @@ def cluster_unavailable() -> str | None:
     return None
 
 
+CLUSTER_VARIANTS = {
+    "1 replica": (1, True),
+    "2 replicas": (2, True),
+    "2 replicas, tracker cache off": (2, False),
+}
+
+
 def cluster_figures(runs: int, seconds: float) -> dict[str, dict[str, Any]]:
-    """1 and 2 replicas side by side (alternating, so both see the same machine)."""
-    measured: dict[int, list[dict[str, Any]]] = {1: [], 2: []}
+    """The cluster variants side by side (alternating, so all see the same machine)."""
+    measured: dict[str, list[dict[str, Any]]] = {name: [] for name in CLUSTER_VARIANTS}
     for _ in range(runs):
-        for replicas in measured:
+        for name, (replicas, cache) in CLUSTER_VARIANTS.items():
             with tempfile.TemporaryDirectory() as tmp:
-                stack = Stack(Path(tmp), replicas=replicas)
+                stack = Stack(Path(tmp), replicas=replicas, cache=cache)
                 try:
                     cold = stack.wait_first_answer()
                     figures: dict[str, Any] = {"cold_start_s": cold, **concurrent(stack.port, 32, seconds)}
                     figures["peak_rss_mb"] = stack.memory()
-                    measured[replicas].append(figures)
+                    measured[name].append(figures)
                 finally:
                     stack.stop()
     out: dict[str, dict[str, Any]] = {}
-    for replicas, figures in measured.items():
+    for name, figures in measured.items():
         numbers = median_of([{k: v for k, v in f.items() if k != "peak_rss_mb"} for f in figures])
         names = figures[0]["peak_rss_mb"]
         numbers["peak_rss_mb"] = {n: statistics.median(f["peak_rss_mb"].get(n, 0.0) for f in figures) for n in names}
-        out[str(replicas)] = numbers
+        out[name] = numbers
     return out
 
 
@@ -366,8 +374,8 @@ def main() -> int:
     for name, mb in results["peak_rss_mb"].items():
         rows.append((f"peak RSS MB: {name}", mb))
     rows.append(("peak RSS MB: whole stack", sum(results["peak_rss_mb"].values())))
-    for replicas, values in results.get("cluster", {}).items():
-        label = f"cluster, {replicas} replica(s)"
+    for variant, values in results.get("cluster", {}).items():
+        label = f"cluster, {variant}"
         rows.append((f"{label}: cold start to first answer (s)", values["cold_start_s"]))
         rows.append((f"{label}: 32 conversations msg/s", values["msg_per_s"]))
         rows.append((f"{label}: 32 conversations p95 ms", values["p95_ms"]))
