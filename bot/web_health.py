@@ -1,8 +1,10 @@
 """``/metrics``, ``/health/live`` and ``/health/ready`` of the web page server (bot/web/server.py).
 
 * ``/health/live``: 200 while the process answers;
-* ``/health/ready``: 200 when Rasa answers its own ``/health/ready`` within
-  :data:`READY_TIMEOUT` (the page is no use without it), else 503;
+* ``/health/ready``: 200 when Rasa's REST channel answers (``GET /webhooks/rest/``, the
+  check bot/runner.py waits for) within :data:`READY_TIMEOUT`, else 503: the page is no use
+  without it. That path, unlike Rasa's ``/health/ready``, also passes the cluster's
+  internal nginx entrance to the Rasa replicas (it only forwards the REST channel);
 * ``/metrics``: Prometheus text: the reminder deliveries per channel from the reminders
   database (bot/reminders/metrics.py, computed at each scrape) and the process collector.
 
@@ -24,7 +26,7 @@ from prometheus_client import (
 
 READY_TIMEOUT = aiohttp.ClientTimeout(total=2)
 REGISTRY_KEY = web.AppKey("metrics_registry", CollectorRegistry)
-RASA_READY_KEY = web.AppKey("rasa_ready_url", str)
+RASA_CHANNEL_KEY = web.AppKey("rasa_rest_channel_url", str)
 
 
 def registry_for(reminders_db_url: str | None) -> CollectorRegistry:
@@ -47,7 +49,7 @@ async def live(_: web.Request) -> web.Response:
 async def ready(request: web.Request) -> web.Response:
     try:
         async with aiohttp.ClientSession(timeout=READY_TIMEOUT) as session:
-            async with session.get(request.app[RASA_READY_KEY]) as answer:
+            async with session.get(request.app[RASA_CHANNEL_KEY]) as answer:
                 ok = answer.status == 200
     except (aiohttp.ClientError, asyncio.TimeoutError):
         ok = False
@@ -62,7 +64,7 @@ async def metrics(request: web.Request) -> web.Response:
 
 def add_routes(app: web.Application, rasa_url: str, registry: CollectorRegistry) -> None:
     app[REGISTRY_KEY] = registry
-    app[RASA_READY_KEY] = rasa_url.rstrip("/") + "/health/ready"
+    app[RASA_CHANNEL_KEY] = rasa_url.rstrip("/") + "/webhooks/rest/"
     app.router.add_get("/health/live", live, name="vivo")
     app.router.add_get("/health/ready", ready, name="pronto")
     app.router.add_get("/metrics", metrics, name="metriche")
