@@ -43,7 +43,7 @@ def process(name: str, settings: Settings) -> Process:
     if name == "azioni":
         return Process(
             name,
-            [py, "-m", "rasa_sdk", "--actions", "actions", "-p", str(settings.actions_port)],
+            [py, "-m", "bot.action_server", "--actions", "actions", "-p", str(settings.actions_port)],
             f"http://{settings.host}:{settings.actions_port}/health",
             {"SANIC_HOST": settings.host},
         )

@@ -73,16 +73,24 @@ def week_start(day: date) -> datetime:
     return datetime.combine(day, time(), tzinfo=ROME)
 
 
+def bot_topic(data: dict[str, Any]) -> str | None:
+    """The topic a bot message (its event ``data``) is counted under: ``custom.topic``, or
+    :data:`CLARIFICATION` for a clarifying question. Also the Rasa server's metrics
+    (bot/rasa_metrics.py)."""
+    custom = data.get("custom")
+    if not isinstance(custom, dict):
+        return None
+    topic = CLARIFICATION if custom.get("chiarimento") else custom.get("topic")
+    return topic if isinstance(topic, str) else None
+
+
 def _message(sender: str, type_name: str, timestamp: float, raw: str | None) -> Message:
     data: dict[str, Any] = json.loads(raw or "{}")
-    custom = (data.get("data") or {}).get("custom") or {}
     return Message(
         sender=sender,
         from_user=type_name == "user",
         at=datetime.fromtimestamp(timestamp, ROME),
-        topic=(CLARIFICATION if custom.get("chiarimento") else custom.get("topic"))
-        if isinstance(custom, dict)
-        else None,
+        topic=bot_topic(data.get("data") or {}),
         text=str(data.get("text") or ""),
     )
 

@@ -92,7 +92,8 @@ class TopicCollector(CollectingOutputChannel):
         await self._persist_message(out)
 
 
-def _unwrap(store: Any) -> Any:
+def unwrap_tracker_store(store: Any) -> Any:
+    """The store under Rasa's wrappers (AwaitableTrackerStore, FailSafeTrackerStore)."""
     seen = 0
     while seen < 5 and hasattr(store, "_tracker_store"):
         store = store._tracker_store
@@ -106,7 +107,7 @@ def forget_conversation(tracker_store: Any, sender_id: str) -> int:
     Called by the channel after Rasa has saved the tracker, so that nothing is written
     back afterwards.
     """
-    store = _unwrap(tracker_store)
+    store = unwrap_tracker_store(tracker_store)
     if hasattr(store, "forget"):
         removed = store.forget(sender_id)
     elif hasattr(store, "SQLEvent") and hasattr(store, "session_scope"):

@@ -20,6 +20,7 @@ import sys
 from collections.abc import Sequence
 from datetime import datetime
 
+from bot import json_logs
 from bot.reminders.config import ReminderConfig
 from bot.reminders.db import make_engine, upgrade
 from bot.reminders.dispatcher import Dispatcher, StepHook, no_step
@@ -30,6 +31,8 @@ from bot.twilio import TwilioConfig
 from bot.whatsapp.config import WhatsAppConfig
 
 WEB_CHANNELS = ("rest", "socketio")
+
+log = logging.getLogger(__name__)
 
 
 def build_senders(
@@ -99,9 +102,8 @@ def _dispatcher(
     twilio: TwilioConfig | None = None,
 ) -> Dispatcher:
     if not config.telegram_token:
-        print(
-            "Attenzione: TELEGRAM_TOKEN non impostato, i promemoria Telegram restano in attesa.",
-            file=sys.stderr,
+        log.warning(
+            "Attenzione: TELEGRAM_TOKEN non impostato, i promemoria Telegram restano in attesa."
         )
     worker = f"{socket.gethostname()}-{os.getpid()}"
     return Dispatcher(
@@ -122,6 +124,7 @@ def run(argv: Sequence[str] | None = None, *, on_step: StepHook = no_step) -> in
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     try:
+        json_lines = json_logs.configure("promemoria")
         config = ReminderConfig.from_env()
         whatsapp = WhatsAppConfig.from_env()
         twilio = TwilioConfig.from_env()
@@ -145,9 +148,11 @@ def run(argv: Sequence[str] | None = None, *, on_step: StepHook = no_step) -> in
         print(counts.summary_it())
         return 0
     dispatcher = _dispatcher(config, on_step, daily, whatsapp, twilio=twilio)
-    print("Invio dei promemoria avviato. Per fermarlo: Ctrl+C.", flush=True)
+    if not json_lines:  # JSON logs: only JSON lines (the dispatcher logs start and stop)
+        print("Invio dei promemoria avviato. Per fermarlo: Ctrl+C.", flush=True)
     dispatcher.run_forever(args.interval)
-    print("Invio dei promemoria fermato.", flush=True)
+    if not json_lines:
+        print("Invio dei promemoria fermato.", flush=True)
     return 0
 
 

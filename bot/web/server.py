@@ -8,6 +8,8 @@ Routes
 ``GET  /api/calendario/{sender}.ics``    the user's exam calendar (``ics_provider``)
 ``GET  /api/promemoria/{sender}``        pending reminders to show on load (``notices_provider``)
 ``GET  /salute``                         {"ok": true}
+``GET  /health/live``, ``/health/ready``, ``/metrics``  liveness, readiness (Rasa answers),
+                                         Prometheus metrics (bot/web_health.py)
 
 Providers are plain callables invoked with keyword arguments
 ``(channel="rest", user_id=<sender>)``; they may be sync or ``async``:
@@ -39,6 +41,10 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
+from prometheus_client import CollectorRegistry
+
+from bot import json_logs
+from bot.web_health import add_routes, registry_for
 
 log = logging.getLogger(__name__)
 access_log = logging.getLogger("calcinosi.web.access")
@@ -340,8 +346,10 @@ def make_app(
     ics_provider: Provider | None = None,
     notices_provider: Provider | None = None,
     sms_provider: Provider | None = None,
+    metrics_registry: CollectorRegistry | None = None,
 ) -> web.Application:
-    """Build the web app. ``rasa_url`` is Rasa's base URL, e.g. ``http://127.0.0.1:5005``."""
+    """Build the web app. ``rasa_url`` is Rasa's base URL, e.g. ``http://127.0.0.1:5005``;
+    ``/metrics`` serves ``metrics_registry`` (default: the process collector only)."""
     app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[_json_errors])
     app[RASA_URL_KEY] = rasa_url.rstrip("/")
     app[ICS_KEY] = ics_provider
@@ -363,6 +371,7 @@ def make_app(
     app.router.add_get("/api/promemoria/{sender}", promemoria, name="promemoria")
     app.router.add_post("/api/sms", sms, name="sms")
     app.router.add_static("/static", STATIC_DIR, name="static")
+    add_routes(app, rasa_url, metrics_registry or registry_for(None))
     return app
 
 
@@ -478,8 +487,10 @@ def run(
     """Serve the chat page (blocking) on ``host:port``.
 
     With ``reminders_db_url`` the calendar and pending-reminder endpoints read the
-    reminder store (unless explicit providers are given).
+    reminder store (unless explicit providers are given), and ``/metrics`` its deliveries.
+    Logs are JSON lines with ``CALCINOSI_LOG_FORMAT=json`` (bot/json_logs.py).
     """
+    json_logs.configure("web")
     if reminders_db_url and (ics_provider is None or notices_provider is None):
         store_ics, store_notices = reminder_providers(reminders_db_url)
         ics_provider = ics_provider or store_ics
@@ -488,7 +499,11 @@ def run(
 
     sms = sms_provider(reminders_db_url) if reminders_db_url and sms_enabled() else None
     app = make_app(
-        rasa_url, ics_provider=ics_provider, notices_provider=notices_provider, sms_provider=sms
+        rasa_url,
+        ics_provider=ics_provider,
+        notices_provider=notices_provider,
+        sms_provider=sms,
+        metrics_registry=registry_for(reminders_db_url),
     )
     web.run_app(
         app,
