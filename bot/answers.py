@@ -269,14 +269,18 @@ class Answerer:
         return None
 
     def _follow_up(self, turn: Turn, reply: Reply) -> dict[str, Any]:
-        """A follow-up with no answer before it ("e il latte?" as a first message): foods are
-        the usual case."""
-        topic = self.content.topic(FOOD_TOPIC)
-        key = matching_key(topic.follow_ups, turn.text, self._synonyms()) if topic else None
-        if topic is None or key is None:
+        """A follow-up with no answer before it ("e gli occhi?" as a first message): the
+        first topic with an "approfondimento" on what it names, foods first; not a bare
+        aspect ("e nei bambini?" of what?)."""
+        if is_aspect_only(asked_about(turn.text) or turn.text):
             return self._fallback(turn)
-        reply.slots["ultimo_argomento"] = topic.id
-        return self.topic_message(topic, topic.follow_ups[key])
+        for topic_id in dict.fromkeys([FOOD_TOPIC, *content_intents().values()]):
+            topic = self.content.topic(topic_id)
+            key = matching_key(topic.follow_ups, turn.text, self._synonyms()) if topic else None
+            if topic is not None and key is not None:
+                reply.slots["ultimo_argomento"] = topic.id
+                return self.topic_message(topic, topic.follow_ups[key])
+        return self._fallback(turn)
 
     def _synonyms(self) -> dict[str, list[str]]:
         synonyms = self.content.texts("schede").get("sinonimi_approfondimenti") or {}
