@@ -28,7 +28,7 @@ _ELLIPTICAL_END = re.compile(r"\sinvece$")  # not "anche": "ho la calcinosi e mi
 _LEAD = re.compile(
     rf"^\s*(?:{_FILLER}[\s,.!]+)?(?:{_CONJUNCTION}\s+)+"
     r"(?:(?:per|con|x|su|riguardo a|riguardo|in|a|nei|negli|nel|nella|nelle|nello|ai|agli|alle|"
-    r"al|alla|allo|dei|degli|delle|del|della|sui|sugli|sulle|sul|sulla)\s+)?",
+    r"al|alla|allo|dei|degli|delle|del|della|sui|sugli|sulle|sul|sulla)\s+|(?:nell|dell|all|sull)')?",
     re.IGNORECASE,
 )
 _ARTICLE = re.compile(r"^(?:il|lo|la|i|gli|le|un|una|uno)\s+|^(?:l|un)'\s*", re.IGNORECASE)
@@ -50,7 +50,7 @@ ASPECT_WORDS = re.compile(
     r"qualcosa|niente|nulla|nipot\w*|compagn\w*|"
     r"mio|mia|miei|mie|suo|sua|suoi|sue|lui|lei|io|me|noi|loro|chi|se|ho|ha|sono|e|ed|ma|"
     r"anche|invece|pure|per|x|con|nei|negli|nel|nella|nelle|nello|a|al|alla|ai|agli|alle|in|"
-    r"di|da|dal|dalla|il|lo|la|i|gli|le|l|un|una|uno|che|caso|vale|stesso|\d+)$"
+    r"di|da|dal|dalla|nell|dell|all|sull|il|lo|la|i|gli|le|l|un|una|uno|che|caso|vale|stesso|\d+)$"
 )
 # Words too common to show that a topic's text speaks of what was asked.
 _COMMON = frozenset({"quanto", "quando", "quante", "quanti", "spesso", "volte", "sempre", "anche", "invece", "della", "delle", "degli"})

@@ -29,7 +29,7 @@ def test_questions_of_their_own_are_not(text: str) -> None:
     ("text", "asked"),
     [("e il kefir?", "kefir"), ("e in gravidanza?", "gravidanza"), ("anche per mio figlio?", "mio figlio"),
      ("e dopo l'intervento?", "dopo l'intervento"), ("e con il kefir come la mettiamo?", "kefir"),
-     ("ok, e la mozzarella?", "mozzarella"), ("e il caffè?", "caffè")],
+     ("ok, e la mozzarella?", "mozzarella"), ("e il caffè?", "caffè"), ("e nell'adulto?", "adulto")],
 )
 def test_what_was_asked_is_named_as_written(text: str, asked: str) -> None:
     assert asked_about(text) == asked
