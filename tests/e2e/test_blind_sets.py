@@ -26,9 +26,9 @@ RESULTS = ROOT / "var" / "results"
 FLOORS = {
     ("blind_sets", "short"): 0.85,
     ("blind_sets", "long"): 0.82,
-    ("dev_sets", "short"): 0.88,
-    ("dev_sets", "long"): 0.78,
-    ("dev_sets", "followups"): 0.85,
+    ("dev_sets", "short"): 0.93,
+    ("dev_sets", "long"): 0.86,
+    ("dev_sets", "followups"): 0.93,
 }
 # Calm messages answered with the emergency message first. The target is at most 1%; the
 # blind long set is not there yet (2 of 74, docs/evaluation.md), so for it this is a
