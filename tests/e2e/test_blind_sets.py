@@ -24,16 +24,16 @@ ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "var" / "results"
 # Floors a little below the figures in docs/evaluation.md: a fall below them is a regression.
 FLOORS = {
-    ("blind_sets", "short"): 0.85,
-    ("blind_sets", "long"): 0.82,
+    ("blind_sets", "short"): 0.89,
+    ("blind_sets", "long"): 0.85,
     ("dev_sets", "short"): 0.93,
     ("dev_sets", "long"): 0.86,
     ("dev_sets", "followups"): 0.93,
 }
 # Calm messages answered with the emergency message first. The target is at most 1%; the
-# blind long set is not there yet (2 of 74, docs/evaluation.md), so for it this is a
+# blind long set is not there yet (1 of 74, docs/evaluation.md), so for it this is a
 # regression bound, not the target: it may only go down.
-FALSE_ALARMS_MAX = {("blind_sets", "long"): 2}
+FALSE_ALARMS_MAX = {("blind_sets", "long"): 1}
 
 
 def run_set(bot_server, folder: str, name: str) -> list[KeyedResult]:
