@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.content import ContentStore, Topic, is_approved
+from bot.followups import asked_about, is_aspect_only, is_elliptical, matching_key, text_mentions
 from bot.foods import CurrentFoodTable
 from bot.safety import needs_specialist_only
 from bot.senses import SPORT
@@ -68,12 +69,13 @@ CALCIUM_CONTEXT = re.compile(
     r"yogurt|troppo|poco|elimin\w*|togli\w*|soglia|crescit\w*|crescendo|serve|servono)\b"
 )
 CALCIUM_SENSES = ("evitare_calcio_dieta", "riabilitazione_esercizio")
-# "e il caffè?": what a follow-up asks about, to name it when there is nothing specific.
-FOLLOW_UP_OBJECT = re.compile(
-    r"^\s*(?:e|ma|invece)\s+(?:per\s+|con\s+|nei\s+|negli\s+|nel\s+|nella\s+)?"
-    r"(?:il|lo|la|i|gli|le|l'|un|una|uno)?\s*(?P<what>[^?!.]{2,40}?)\s*[?!.]*\s*$",
-    re.IGNORECASE,
-)
+# A follow-up after an answer stays on that answer's topic unless the classifier is this
+# sure of another one and the message names more than an aspect (bot/followups.py).
+SWITCH_TOPIC_CONFIDENCE = 0.5
+# The intents a follow-up in context may get: the classifier does not see the context.
+CONTEXT_INTENTS = frozenset({"seguito", "nlu_fallback", "fuori_ambito", "consiglio_personale", "data"})
+# Follow-ups that ask for more of the same, not about something ("e poi?", "cioè?").
+NOTHING_NAMED = frozenset({"poi", "quindi", "allora", "cioe", "tipo", "in pratica", "perche", "come mai", "invece"})
 
 
 @dataclass
@@ -235,6 +237,9 @@ class Answerer:
             food = self._foods(turn, reply)
             if food is not None:
                 return [food]
+        in_context = self._in_context(turn, reply)
+        if in_context is not None:
+            return [in_context]
         topic_id = content_intents().get(intent)
         if topic_id is not None:
             topic = self.content.topic(topic_id)
@@ -264,26 +269,61 @@ class Answerer:
         return None
 
     def _follow_up(self, turn: Turn, reply: Reply) -> dict[str, Any]:
-        last = turn.slots.get("ultimo_argomento")
-        # "e il latte?" with nothing before it: foods are the usual case.
-        topic = self.content.topic(str(last or FOOD_TOPIC))
-        if topic is None:
+        """A follow-up with no answer before it ("e gli occhi?" as a first message): the
+        first topic with an "approfondimento" on what it names, foods first; not a bare
+        aspect ("e nei bambini?" of what?)."""
+        if is_aspect_only(asked_about(turn.text) or turn.text):
             return self._fallback(turn)
-        words = set(normalize(turn.text).split())
-        for key, text in topic.follow_ups.items():
-            if normalize(key) in words or any(w.startswith(normalize(key)) for w in words):
+        for topic_id in dict.fromkeys([FOOD_TOPIC, *content_intents().values()]):
+            topic = self.content.topic(topic_id)
+            key = matching_key(topic.follow_ups, turn.text, self._synonyms()) if topic else None
+            if topic is not None and key is not None:
                 reply.slots["ultimo_argomento"] = topic.id
-                return self.topic_message(topic, text)
-        if not last:
-            return self._fallback(turn)
-        reply.slots["ultimo_argomento"] = topic.id
-        asked = FOLLOW_UP_OBJECT.match(turn.text)
-        if asked:
-            note = self.content.dialogue("seguito.non_trovato_su").get("testo", "")
-            note = str(note).replace("{cosa}", asked.group("what").strip())
-        else:
+                return self.topic_message(topic, topic.follow_ups[key])
+        return self._fallback(turn)
+
+    def _synonyms(self) -> dict[str, list[str]]:
+        synonyms = self.content.texts("schede").get("sinonimi_approfondimenti") or {}
+        return {str(k): [str(w) for w in v or []] for k, v in synonyms.items()}
+
+    def _in_context(self, turn: Turn, reply: Reply) -> dict[str, Any] | None:
+        """A short follow-up to the last answer ("e nei bambini?", "anche per mio figlio?"),
+        answered on that answer's topic: its "approfondimento" on what was asked, or else
+        the topic again, saying first whether the sources speak of what was asked. None when
+        there is no last topic, the message is not a follow-up, or it clearly asks about
+        another topic (then answered as that topic)."""
+        last = self.content.topic(str(turn.slots.get("ultimo_argomento") or ""))
+        if last is None or turn.intent not in CONTEXT_INTENTS | set(content_intents()):
+            return None
+        elliptical = is_elliptical(turn.text)
+        if not elliptical and turn.intent != "seguito":
+            return None
+        personal = turn.intent == "consiglio_personale"
+        if personal and needs_specialist_only(turn.text):
+            return None
+        asked = asked_about(turn.text) if elliptical else None
+        if asked is not None and normalize(asked) in NOTHING_NAMED:
+            asked = None
+        best = (turn.topic_ranking[:1] if personal else [{"name": turn.intent, "confidence": turn.confidence}])
+        other = content_intents().get(str(best[0].get("name"))) if best else None
+        sure = bool(best) and float(best[0].get("confidence") or 0.0) >= SWITCH_TOPIC_CONFIDENCE
+        aspect = asked is None or is_aspect_only(asked)
+        key = matching_key(last.follow_ups, turn.text, self._synonyms())
+        if key is None and other not in (None, last.id) and sure and not aspect:
+            return None
+        caveat = ""
+        if personal:
+            caveat = str(self.content.dialogue("sicurezza.avvertenza_personale").get("testo", ""))
+        reply.slots["ultimo_argomento"] = last.id
+        if key is not None:
+            return self.topic_message(last, last.follow_ups[key], preface=caveat)
+        if asked is None:
             note = str(self.content.dialogue("seguito.non_trovato").get("testo", ""))
-        return self.topic_message(topic, f"{note.strip()}\n\n{topic.body}")
+        else:
+            said = (other == last.id and sure and aspect) or text_mentions(last.body, asked)
+            entry = "seguito.nella_scheda" if said else "seguito.non_trovato_su"
+            note = str(self.content.dialogue(entry).get("testo", "")).replace("{cosa}", asked)
+        return self.topic_message(last, f"{note.strip()}\n\n{last.body}", preface=caveat)
 
     def _clarification(self, turn: Turn) -> dict[str, Any] | None:
         """A question with 2-3 buttons when the message could mean two topics: an ambiguous
@@ -320,7 +360,7 @@ class Answerer:
         foods = [f for f in (table.food(n) for n in dict.fromkeys(names)) if f is not None]
         if not foods:
             return None
-        topic = self.content.topic(foods[0].topic)
+        topic = self.content.topic(foods[0].topic_for(turn.text))
         if topic is None:
             return None
         reply.slots["ultimo_argomento"] = topic.id

@@ -48,6 +48,9 @@ class KeyedResult:
     kind: str
     accepted: list[str]
     labels: list[set[str]]  # reply_labels of the answer
+    # False when the case asks the answer to name something (what a follow-up asked about)
+    # and it does not.
+    named: bool = True
 
     @property
     def false_alarm(self) -> bool:
@@ -58,7 +61,12 @@ class KeyedResult:
         if self.kind == "urgent":
             return bool(self.labels) and URGENT in self.labels[0]
         answers = [s for s in self.labels if s != {"bot.benvenuto"}] or self.labels[:1]
-        return not self.false_alarm and bool(answers) and bool(answers[0] & set(self.accepted))
+        return (
+            self.named
+            and not self.false_alarm
+            and bool(answers)
+            and bool(answers[0] & set(self.accepted))
+        )
 
 
 def per_kind_table(results: list[KeyedResult]) -> str:

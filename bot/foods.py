@@ -22,6 +22,13 @@ class Food:
     group: str
     topic: str  # the content topic of the group
     text: str  # the group's sentence, {alimento} filled
+    # The group's "argomento_se_nomina": a word of the message -> the topic then proposed.
+    topic_if_named: tuple[tuple[str, str], ...] = ()
+
+    def topic_for(self, message: str) -> str:
+        """The group's topic, or the one of a word the message names ("calcio")."""
+        words = set(normalize(message).split())
+        return next((topic for word, topic in self.topic_if_named if normalize(word) in words), self.topic)
 
 
 @dataclass(frozen=True)
@@ -71,7 +78,14 @@ class FoodTable:
             return None
         group = self.groups[str(entry["gruppo"])]
         text = str(group.get("testo", "")).replace("{alimento}", name.capitalize())
-        return Food(name, str(entry["gruppo"]), str(group.get("argomento", "")), text.strip())
+        named = group.get("argomento_se_nomina") or {}
+        return Food(
+            name,
+            str(entry["gruppo"]),
+            str(group.get("argomento", "")),
+            text.strip(),
+            tuple((str(word), str(topic)) for word, topic in named.items()),
+        )
 
 
 class CurrentFoodTable:

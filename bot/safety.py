@@ -823,6 +823,14 @@ _OWN_REPORT = re.compile(
     )
 )
 _OWN_REPORT_RULE = _Rule(_OWN_REPORT, "esam", "analisi", "valor", "risultat", "refert", "caso")
+# "vorrei i promemoria per i suoi esami", "il ticket per gli esami di mia figlia": one's own
+# tests as dates to remember or bills to pay, not as results to read.
+_SCHEDULING = re.compile(
+    _sq(
+        r"\b(?:promemoria|ricord\w*|avvis\w*|prenot\w*|scadenz\w*|calendario|appuntament\w*|"
+        r"ticket|pagar\w*|pagat\w*|pago|paga|euro|cost\w*|esenzion\w*|gratis)\b"
+    )
+)
 _READ_REPORT = re.compile(
     _sq(
         r"\b(?:spiegar\w*|interpretar\w*|legger\w*|guardar\w*|spieghi|interpreti|leggi|guardi)"
@@ -928,7 +936,7 @@ def _lab_advice(text: str) -> bool:
         _own(text, generic) or _REFERENCE_RANGE.search(text) is None
     ):
         return True
-    if _OWN_REPORT_RULE.search(text):
+    if _OWN_REPORT_RULE.search(text) and not _SCHEDULING.search(text):
         return True
     if _READ_REPORT_RULE.search(text) and _own(text, generic):
         return True
@@ -953,10 +961,20 @@ _NORMAL_VALUES = re.compile(
 _NORMAL_VALUES_RULE = _Rule(_NORMAL_VALUES, *_LAB_NEEDLES)
 
 
+# "la pelle è normale": a description, not the question "è normale?".
+_DESCRIBED_NORMAL = re.compile(
+    _sq(r"\b(?:pelle|tutto|resto|colore|aspetto|temperatura|movimento)\s+(?:\w+\s+){0,2}?e normale$")
+)
+
+
 def _diagnosis_advice(text: str) -> bool:
     if _SELF_DIAGNOSIS_RULE.search(text):
         return True
-    return bool(_OWNED_FINDING_RULE.search(text) and _DIAG_QUESTION.search(text))
+    if not _OWNED_FINDING_RULE.search(text):
+        return False
+    return any(
+        not _DESCRIBED_NORMAL.search(text, 0, m.end()) for m in _DIAG_QUESTION.finditer(text)
+    )
 
 
 def _advice_match_form(text: str) -> bool:

@@ -33,7 +33,7 @@ OTHER_CONDITION = re.compile(
     r"micro ?calcificazion\w*|mammografi\w*|"  # breast (2023 note)
     rf"(?:{_CALC})\w* (?:\w+ ){{0,3}}(?:al |nel |della |del |sul )?(?:seno|mammell\w*|"
     r"tiroid\w*|prostat\w*|polmon\w*|cervello|cerebral\w*|reni|rene|renal\w*|cuore|cardiac\w*|"
-    r"feto|fetal\w*|aort\w*)|"
+    r"feto|fetal\w*|aort\w*|placent\w*)|"
     r"(?:seno|mammell\w*|tiroid\w*|prostat\w*|cervello|feto) (?:\w+ ){0,3}(?:" + _CALC + r")|"
     r"tendin\w* calcific\w*|tendinopatia calcific\w*|borsite calcific\w*|"  # degenerative
     r"nefrocalcinosi|nefrolitiasi|calcoli renali|calcolosi renale|renella|"
@@ -52,7 +52,9 @@ COMPARISON = re.compile(
     r"\b(?:differenz\w*|diversa|diverso|stessa cosa|uguale|confond\w*|c entra|"
     r"simile|assomiglia|come la|come il|rispetto|stess[ao]|c entra\w*|collegat\w*|legat\w*|"
     r"relazione|centra|rischi\w*|puo diventare|diventa|si trasforma|anche (?:lui|lei|io|noi)|"
-    r"vostra malattia|questa malattia|e (?:la )?calcinosi(?: tumorale)?$)\b"
+    r"vostra malattia|questa malattia|a che fare|potrei avere|potrebbe avere|"
+    # "è (la vostra) calcinosi tumorale?", not "cos'è la calcinosi tumorale?"
+    r"(?<!cos )(?<!cosa )e (?:la )?(?:vostra |stessa )?calcinosi)\b"
 )
 
 

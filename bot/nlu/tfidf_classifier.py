@@ -56,6 +56,36 @@ TOPIC_RANKING_KEY = "topic_ranking"
 # (5-fold CV on data/nlu/ loses about 1 point without them).
 PREPROCESS = partial(normalize, keep_punctuation=True)
 
+# A greeting or a writer introducing themselves ("salve, sono la mamma di un ragazzo con
+# calcinosi tumorale, vorrei i promemoria") is context: when a request follows, the topic
+# scores are those of the request alone, so the opening does not make it a greeting.
+_GREETING = (
+    r"(?:ciao|salve|buongiorno|buon giorno|buonasera|buona sera|buon pomeriggio|ehi|hey|"
+    r"gentil\w*|egregi\w*|carissim\w*)(?:\s+(?:a tutti|a voi|dottore|dottoressa))?"
+)
+_INTRODUCTION = (
+    r"(?:(?:io\s+)?sono|(?:vi |ti )?scrivo)\s+(?:(?:per|x|a nome d\w*|da parte d\w*)\s+)?"
+    r"(?:(?:la|il|lo|un|una|uno)\s+|l')?(?:mamma|madre|papa|padre|genitor\w*|nonn[ao]|zi[ao]|"
+    r"sorell\w*|fratell\w*|moglie|marito|compagn[ao]|fidanzat[ao]|figli[ao]|nipote|cugin[ao]|"
+    r"paziente|insegnante|maestr[ao]|mio \w+|mia \w+)\b[^,.;:!?]{0,80}?"
+)
+OPENING = re.compile(
+    rf"^\s*(?:{_GREETING}\s*[,.;:!]+\s*(?:{_INTRODUCTION}(?:[,.;:!?]+\s*|\s+e\s+|$))?"
+    rf"|(?:{_GREETING}\s+)?{_INTRODUCTION}(?:[,.;:!?]+\s*|\s+e\s+))"
+)
+OPENING_REST_WORDS = 3
+
+
+def without_opening(text: str) -> str | None:
+    """The request after a greeting or an introduction; None when there is none, or when
+    too little is left to be a request ("salve, sono la mamma di Luca")."""
+    form = PREPROCESS(text)
+    match = OPENING.match(form)
+    if match is None:
+        return None
+    rest = form[match.end():].strip()
+    return rest if len(rest.split()) >= OPENING_REST_WORDS else None
+
 
 def message_text(message: Message) -> str:
     tokens = message.get(TEXT_TOKENS)
@@ -142,7 +172,12 @@ class TfidfSvmIntentClassifier(GraphComponent, IntentClassifier):
         weight = float(self.config["focus_weight"])
         topics = np.array([str(name) not in FRAMING_INTENTS for name in svm.classes_])
         for row, message in enumerate(messages):
-            focus = question_part(str(message.get(TEXT) or ""))
+            text = str(message.get(TEXT) or "")
+            request = without_opening(text)
+            if request:  # topics only, as below
+                alone = np.atleast_2d(svm.decision_function(features.transform([request])))[0]
+                scores[row] = np.where(topics, alone, scores[row])
+            focus = question_part(request or text)
             if focus and weight > 0:
                 # Topics only: a red flag or a personal request anywhere in the message counts.
                 focused = np.atleast_2d(svm.decision_function(features.transform([focus])))[0]

@@ -1,5 +1,6 @@
 """The blind sets (tests/e2e/blind_sets/) and the dev sets (tests/e2e/dev_sets/), end to
-end through the REST webhook, each case the first message of a new conversation.
+end through the REST webhook, each case a new conversation: one message (``text``), or
+several sent in order by the same sender (``turns``), the answer to the last one scored.
 
 The blind sets were written by someone who saw neither data/ nor content/: they measure
 understanding on wording nobody tuned for, and are never used for training or tuning, so
@@ -17,28 +18,36 @@ import pytest
 import yaml
 
 from bot.evaluation import KeyedResult, per_kind_table, reply_labels
+from bot.text import normalize
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "var" / "results"
 # Floors a little below the figures in docs/evaluation.md: a fall below them is a regression.
 FLOORS = {
-    ("blind_sets", "short"): 0.85,
-    ("blind_sets", "long"): 0.82,
-    ("dev_sets", "short"): 0.88,
-    ("dev_sets", "long"): 0.78,
+    ("blind_sets", "short"): 0.89,
+    ("blind_sets", "long"): 0.85,
+    ("dev_sets", "short"): 0.93,
+    ("dev_sets", "long"): 0.86,
+    ("dev_sets", "followups"): 0.93,
 }
 # Calm messages answered with the emergency message first. The target is at most 1%; the
-# blind long set is not there yet (2 of 74, docs/evaluation.md), so for it this is a
+# blind long set is not there yet (1 of 74, docs/evaluation.md), so for it this is a
 # regression bound, not the target: it may only go down.
-FALSE_ALARMS_MAX = {("blind_sets", "long"): 2}
+FALSE_ALARMS_MAX = {("blind_sets", "long"): 1}
 
 
 def run_set(bot_server, folder: str, name: str) -> list[KeyedResult]:
     cases = yaml.safe_load((ROOT / "tests" / "e2e" / folder / f"{name}.yml").read_text())["cases"]
 
     def run(case: dict) -> KeyedResult:
-        replies = bot_server.send(case["text"], sender=f"set-{uuid.uuid4().hex}")
-        return KeyedResult(case["text"], case["kind"], list(case["topics"]), reply_labels(replies))
+        sender = f"set-{uuid.uuid4().hex}"
+        turns = list(case.get("turns") or [case["text"]])
+        for text in turns:
+            replies = bot_server.send(text, sender=sender)
+        answered = normalize(" ".join(str(m.get("text") or "") for m in replies))
+        named = normalize(str(case.get("names") or "")) in answered
+        text = " -> ".join(turns)
+        return KeyedResult(text, case["kind"], list(case["topics"]), reply_labels(replies), named)
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         results = list(pool.map(run, cases))
@@ -49,7 +58,8 @@ def run_set(bot_server, folder: str, name: str) -> list[KeyedResult]:
     if folder == "dev_sets":
         for r in results:
             if not r.correct:
-                print(f"SBAGLIATO [{r.kind}] atteso={r.accepted} ottenuto={r.labels[:2]} :: {r.text}")
+                unnamed = "" if r.named else " (non nomina cosa è stato chiesto)"
+                print(f"SBAGLIATO [{r.kind}] atteso={r.accepted} ottenuto={r.labels[:2]}{unnamed} :: {r.text}")
     return results
 
 

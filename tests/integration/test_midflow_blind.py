@@ -309,11 +309,6 @@ def test_refused_consent_after_an_interruption_stores_nothing(bot_server) -> Non
 # ------------------------------------------- several interruptions in one sign-up
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue #10: the opening 'salve, sono la mamma di ... vorrei i promemoria' is read "
-    "as a greeting plus a personal question, so the sign-up never starts (NLU, not the form)",
-)
 def test_many_interruptions_keep_consent_and_dates(bot_server) -> None:
     signup = SignUp(bot_server, opening="salve, sono la mamma di un ragazzo con calcinosi "
                                         "tumorale, vorrei i promemoria per i suoi esami")

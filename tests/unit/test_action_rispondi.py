@@ -232,3 +232,60 @@ def test_two_topics_about_as_likely_get_a_question(answerer: Answerer) -> None:
     clear = [{"name": "terapia_dolore", "confidence": 0.7}, {"name": "riabilitazione_piano", "confidence": 0.2}]
     messages, _ = run_action(answerer, "come gestisco il dolore?", "terapia_dolore", ranking=clear)
     assert topics(messages) == ["terapia.dolore"]
+
+
+def test_a_follow_up_about_an_aspect_stays_on_the_last_topic(answerer: Answerer) -> None:
+    # The classifier takes "quanto spesso" for the check-ups; after a diet answer it is not.
+    messages, slots = run_action(
+        answerer, "e quanto spesso?", "controlli_esami_periodici", {"ultimo_argomento": "dieta.cosa_mangiare"}
+    )
+    assert topics(messages) == ["dieta.cosa_mangiare"] and slots["ultimo_argomento"] == "dieta.cosa_mangiare"
+    assert "Su «quanto spesso» le fonti che uso non dicono nulla di specifico" in messages[0]["text"]
+    assert answerer.content.topic("dieta.cosa_mangiare").body[:40] in messages[0]["text"]
+
+
+def test_a_follow_up_that_names_another_topic_gets_that_topic(answerer: Answerer) -> None:
+    messages, _ = run_action(
+        answerer, "e l'esenzione come si chiede?", "rete_esenzione", {"ultimo_argomento": "dieta.cosa_mangiare"}
+    )
+    assert topics(messages) == ["rete.esenzione"]
+    assert "le fonti che uso" not in messages[0]["text"]
+
+
+def test_a_follow_up_finds_the_approfondimento_by_a_synonym(answerer: Answerer) -> None:
+    topic = answerer.content.topic("condizione.cos_e")
+    assert topic is not None and "bambini" in topic.follow_ups
+    messages, _ = run_action(answerer, "anche per mio figlio?", "nlu_fallback", {"ultimo_argomento": topic.id})
+    assert topics(messages) == [topic.id]
+    assert topic.follow_ups["bambini"][:40] in messages[0]["text"]
+
+
+def test_a_follow_up_on_a_food_not_in_the_table_names_it(answerer: Answerer) -> None:
+    messages, _ = run_action(answerer, "e il kefir?", "seguito", {"ultimo_argomento": "dieta.cibi_ricchi_fosforo"})
+    assert topics(messages) == ["dieta.cibi_ricchi_fosforo"]
+    assert "Su «kefir» le fonti che uso non dicono nulla di specifico" in messages[0]["text"]
+
+
+def test_a_follow_up_the_topic_speaks_of_is_not_called_unknown(answerer: Answerer) -> None:
+    topic = answerer.content.topic("condizione.diagnosi")
+    assert topic is not None and "risonanza" in topic.body.lower()
+    messages, _ = run_action(answerer, "e la risonanza?", "seguito", {"ultimo_argomento": topic.id})
+    assert topics(messages) == [topic.id]
+    assert "Su «risonanza», ecco cosa dicono le fonti" in messages[0]["text"]
+
+
+def test_a_personal_follow_up_gets_the_caveat_and_the_last_topic(answerer: Answerer) -> None:
+    messages, _ = run_action(
+        answerer, "e in gravidanza posso farla?", "consiglio_personale", {"ultimo_argomento": "dieta.povera_fosforo"},
+        topic_ranking=[{"name": "seguito", "confidence": 0.6}],
+    )
+    assert topics(messages) == ["dieta.povera_fosforo"] and messages[0]["custom"]["consiglio_personale"] is True
+    assert "Non posso decidere per te" in messages[0]["text"]
+
+
+def test_a_question_of_its_own_is_not_read_as_a_follow_up(answerer: Answerer) -> None:
+    messages, _ = run_action(
+        answerer, "cosa posso mangiare?", "dieta_cosa_mangiare", {"ultimo_argomento": "condizione.cos_e"}
+    )
+    assert topics(messages) == ["dieta.cosa_mangiare"]
+    assert "le fonti che uso" not in messages[0]["text"]

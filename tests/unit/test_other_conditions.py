@@ -22,6 +22,11 @@ from bot.nlu.tfidf_classifier import TOPIC_RANKING_KEY
         "all'ecografia il feto ha un focus iperecogeno nel cuore",
         "sono in dialisi e ho dei depositi di calcio",
         "ho l'ipercalcemia",
+        "calcificazioni nella placenta in gravidanza",
+        # Asking whether the other condition is calcinosi tumorale is a comparison.
+        "la reumatologa dice calcinosi da sclerodermia. È la vostra calcinosi tumorale?",
+        "hanno visto una nefrocalcinosi, ha a che fare con la calcinosi tumorale?",
+        "l'ecografia dice tendinite calcifica. È calcinosi tumorale? Devo fare la dieta?",
     ],
 )
 def test_other_conditions_are_recognised(text: str) -> None:
@@ -37,6 +42,7 @@ def test_other_conditions_are_recognised(text: str) -> None:
         "quali formaggi hanno tanto calcio?",
         "la calcinosi tumorale colpisce i reni?",
         "le masse vicino alle articolazioni sono calcificazioni?",
+        "mia madre fa la dialisi, cos'è la calcinosi tumorale?",
     ],
 )
 def test_this_disease_and_plain_calcium_are_not_other_conditions(text: str) -> None:

@@ -30,8 +30,11 @@ def test_a_red_flag_overrides_any_intent_and_keeps_the_ranking() -> None:
 
 def test_a_reminder_request_by_a_relative_is_not_a_personal_decision() -> None:
     text = "salve, sono la mamma di un ragazzo con calcinosi tumorale, vorrei i promemoria per i suoi esami"
-    assert intent_after(text, "dieta_cosa_mangiare") == "consiglio_personale"
+    assert intent_after(text, "saluto") == "saluto"
     assert intent_after(text, "promemoria_attiva") == "promemoria_attiva"
+    # Her son's results to read are still for the specialist.
+    results = "salve, sono la mamma di un ragazzo con calcinosi tumorale, i suoi esami vanno bene?"
+    assert intent_after(results, "saluto") == "consiglio_personale"
 
 
 def test_button_payloads_are_left_alone() -> None:
