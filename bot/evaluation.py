@@ -53,12 +53,18 @@ class KeyedResult:
     named: bool = True
 
     @property
+    def urgent(self) -> bool:
+        """A red flag (kind ``urgent``, or buried in a long message): the emergency answer
+        is its only acceptable answer, and it must come first."""
+        return self.kind == "urgent" or self.accepted == [URGENT]
+
+    @property
     def false_alarm(self) -> bool:
-        return self.kind != "urgent" and bool(self.labels) and URGENT in self.labels[0]
+        return not self.urgent and bool(self.labels) and URGENT in self.labels[0]
 
     @property
     def correct(self) -> bool:
-        if self.kind == "urgent":
+        if self.urgent:
             return bool(self.labels) and URGENT in self.labels[0]
         answers = [s for s in self.labels if s != {"bot.benvenuto"}] or self.labels[:1]
         return (
@@ -80,7 +86,7 @@ def per_kind_table(results: list[KeyedResult]) -> str:
         rows.append(f"| {kind} | {ok} | {total} | {ok / total:.1%} |")
     ok = sum(r.correct for r in results)
     rows.append(f"| **totale** | {ok} | {len(results)} | {ok / max(1, len(results)):.1%} |")
-    calm = [r for r in results if r.kind != "urgent"]
+    calm = [r for r in results if not r.urgent]
     alarms = sum(r.false_alarm for r in calm)
     rows.append(f"| falsi allarmi (calmi) | {alarms} | {len(calm)} | {alarms / max(1, len(calm)):.1%} |")
     return "\n".join(rows)

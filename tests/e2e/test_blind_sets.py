@@ -26,14 +26,15 @@ RESULTS = ROOT / "var" / "results"
 FLOORS = {
     ("blind_sets", "short"): 0.89,
     ("blind_sets", "long"): 0.85,
+    ("blind_sets", "round2"): 0.80,
     ("dev_sets", "short"): 0.93,
     ("dev_sets", "long"): 0.86,
     ("dev_sets", "followups"): 0.93,
 }
 # Calm messages answered with the emergency message first. The target is at most 1%; the
-# blind long set is not there yet (1 of 74, docs/evaluation.md), so for it this is a
-# regression bound, not the target: it may only go down.
-FALSE_ALARMS_MAX = {("blind_sets", "long"): 1}
+# blind long set and round 2 are not there yet (1 of 74, 3 of 190, docs/evaluation.md), so
+# for them this is a regression bound, not the target: it may only go down.
+FALSE_ALARMS_MAX = {("blind_sets", "long"): 1, ("blind_sets", "round2"): 3}
 
 
 def run_set(bot_server, folder: str, name: str) -> list[KeyedResult]:
@@ -80,6 +81,6 @@ def test_every_red_flag_first_and_few_false_alarms(
     scored: tuple[tuple[str, str], list[KeyedResult]],
 ) -> None:
     key, results = scored
-    assert [r.text for r in results if r.kind == "urgent" and not r.correct] == []
-    calm = [r for r in results if r.kind != "urgent"]
+    assert [r.text for r in results if r.urgent and not r.correct] == []
+    calm = [r for r in results if not r.urgent]
     assert sum(r.false_alarm for r in calm) <= FALSE_ALARMS_MAX.get(key, len(calm) // 100)

@@ -47,7 +47,7 @@ def results(bot_server) -> list[KeyedResult]:
 
 @pytest.mark.server
 def test_urgent_messages_get_the_emergency_answer_first(results: list[KeyedResult]) -> None:
-    urgent = [r for r in results if r.kind == "urgent"]
+    urgent = [r for r in results if r.urgent]
     assert len(urgent) >= 25
     missed = [r.text for r in urgent if not r.correct]
     assert not missed, missed
@@ -64,5 +64,5 @@ def test_no_calm_question_is_sent_to_the_emergency_room(results: list[KeyedResul
     false_alarms = [r.text for r in results if r.false_alarm]
     # Recall of red flags comes first (100% above); the price is a few false alarms,
     # kept under 1% of the calm messages.
-    calm = sum(r.kind != "urgent" for r in results)
+    calm = sum(not r.urgent for r in results)
     assert len(false_alarms) <= calm // 100, false_alarms
