@@ -33,6 +33,7 @@ def turn_from_tracker(tracker: Tracker) -> Turn:
         ranking=list(latest.get("intent_ranking") or []),
         entities=list(latest.get("entities") or []),
         topic_ranking=list(latest.get("topic_ranking") or []),
+        questions=list(latest.get("domande") or []),
         slots={name: tracker.get_slot(name) for name in SLOTS},
         channel=str(tracker.get_latest_input_channel() or "rest"),
         sender=str(tracker.sender_id),

@@ -72,6 +72,8 @@ CALCIUM_SENSES = ("evitare_calcio_dieta", "riabilitazione_esercizio")
 # A follow-up after an answer stays on that answer's topic unless the classifier is this
 # sure of another one and the message names more than an aspect (bot/followups.py).
 SWITCH_TOPIC_CONFIDENCE = 0.5
+# How sure the classifier must be of a question's topic to answer it as a second topic.
+SECOND_QUESTION_CONFIDENCE = 0.9
 # The intents a follow-up in context may get: the classifier does not see the context.
 CONTEXT_INTENTS = frozenset({"seguito", "nlu_fallback", "fuori_ambito", "consiglio_personale", "data"})
 # Follow-ups that ask for more of the same, not about something ("e poi?", "cioè?").
@@ -89,6 +91,8 @@ class Turn:
     entities: list[dict[str, Any]] = field(default_factory=list)
     # The classifier's topics without the safety framing (bot/nlu/tfidf_classifier.py).
     topic_ranking: list[dict[str, Any]] = field(default_factory=list)
+    # The best topic of each question of a message that asks two or more (same module).
+    questions: list[dict[str, Any]] = field(default_factory=list)
     slots: dict[str, Any] = field(default_factory=dict)
     channel: str = "rest"
     sender: str = ""
@@ -226,7 +230,24 @@ class Answerer:
                 return reply
 
         reply.messages.extend(self._answer_intent(turn, reply))
+        second = self._second_question(turn, reply.messages)
+        if second is not None:
+            reply.messages.append(self.topic_message(second))
         return reply
+
+    def _second_question(self, turn: Turn, answered: list[dict[str, Any]]) -> Topic | None:
+        """The topic of another question of the message, when it clearly asks two
+        ("Cosa posso mangiare? E come si chiede l'esenzione?") and the answer so far is a
+        content answer about a different one: at most two topics per answer."""
+        topics = {str((m.get("custom") or {}).get("topic")) for m in answered}
+        if not any(self.content.topic(topic_id) is not None for topic_id in topics):
+            return None
+        for question in turn.questions:
+            topic_id = content_intents().get(str(question.get("name")))
+            confident = float(question.get("confidence", 0)) >= SECOND_QUESTION_CONFIDENCE
+            if topic_id and topic_id not in topics and confident:
+                return self.content.topic(topic_id)
+        return None
 
     def _answer_intent(self, turn: Turn, reply: Reply) -> list[dict[str, Any]]:
         intent = turn.intent

@@ -174,10 +174,20 @@ def bot_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotServer]:
 
 
 @pytest.fixture(scope="module", autouse=True)
-def _browser_uses_the_real_bot(request: pytest.FixtureRequest) -> None:
+def _browser_uses_the_real_bot(request: pytest.FixtureRequest) -> Iterator[None]:
     """Browser tests drive the page served by the real stack (``make test`` trains first)."""
-    if request.node.get_closest_marker("browser") is not None and MODEL.exists():
-        os.environ["CALCINOSI_WEB_URL"] = request.getfixturevalue("bot_server").web_url
+    if request.node.get_closest_marker("browser") is None or not MODEL.exists():
+        yield
+        return
+    before = os.environ.get("CALCINOSI_WEB_URL")
+    os.environ["CALCINOSI_WEB_URL"] = request.getfixturevalue("bot_server").web_url
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("CALCINOSI_WEB_URL", None)
+        else:
+            os.environ["CALCINOSI_WEB_URL"] = before
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -50,6 +50,16 @@ def question_part(text: str) -> str | None:
     asking = [s for s in sentences if s.endswith("?")]
     return " ".join(asking[-2:] if asking else sentences[-1:])
 TOPIC_RANKING_KEY = "topic_ranking"
+# A message that asks two or more questions ("Cosa posso mangiare? E come si chiede
+# l'esenzione?"): the best topic of each question, in order, so that the answer can cover
+# the second one too (bot/answers.py). Absent for a message with one question.
+QUESTIONS_KEY = "domande"
+
+
+def questions(text: str) -> list[str]:
+    """The sentences of ``text`` that ask something, when there are at least two."""
+    asking = [s.strip() for s in SENTENCE_END.split(text) if s.strip().endswith("?")]
+    return asking if len(asking) >= 2 else []
 
 
 # bot.text.normalize, keeping punctuation: the character n-grams of "?" and "," help
@@ -174,6 +184,15 @@ class TfidfSvmIntentClassifier(GraphComponent, IntentClassifier):
         for row, message in enumerate(messages):
             text = str(message.get(TEXT) or "")
             request = without_opening(text)
+            asked = questions(text)
+            if asked:
+                each = np.atleast_2d(svm.decision_function(features.transform(asked)))
+                each = each[:, topics] * float(self.config["temperature"])
+                message.set(
+                    QUESTIONS_KEY,
+                    [self._ranking(svm.classes_[topics], one)[0] for one in each],
+                    add_to_output=True,
+                )
             if request:  # topics only, as below
                 alone = np.atleast_2d(svm.decision_function(features.transform([request])))[0]
                 scores[row] = np.where(topics, alone, scores[row])

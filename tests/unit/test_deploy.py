@@ -138,7 +138,8 @@ def _shell_ports(unit: str, instance: str) -> dict[str, str]:
     script = re.fullmatch(r"/bin/sh -c '(.*)'", command).group(1)  # type: ignore[union-attr]
     script = script.replace("%i", instance).replace("$$", "$")
     script = re.sub(r"exec \S+ -m bot service \w+", "exec env", script)
-    out = subprocess.run(["/bin/sh", "-c", script], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(["/bin/sh", "-c", script], capture_output=True, text=True, check=True,
+                         env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")}).stdout
     return dict(line.split("=", 1) for line in out.splitlines() if line.startswith("CALCINOSI_"))
 
 
