@@ -21,9 +21,11 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs
+
+from tests.integration.fake_server import FakeServer
 
 TOKEN = "123456:TEST-TOKEN"
 
@@ -37,7 +39,7 @@ class Call:
     delivered: bool  # True if a real Telegram would have shown the message
 
 
-class FakeTelegram:
+class FakeTelegram(FakeServer):
     def __init__(
         self, latency: float = 0.0, throttle: Callable[[str], float | None] | None = None
     ) -> None:
@@ -50,33 +52,13 @@ class FakeTelegram:
         self._delays: list[float] = []
         self._drops = 0
         self._message_id = 0
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
+        super().__init__()
 
     # -- lifecycle ---------------------------------------------------------------
 
-    def start(self) -> FakeTelegram:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._thread.is_alive():
-            self._server.shutdown()
-        self._server.server_close()
-
-    def __enter__(self) -> FakeTelegram:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return self.origin
 
     # -- failure plan ------------------------------------------------------------
 

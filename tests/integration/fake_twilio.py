@@ -19,11 +19,12 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl
 
 from bot.twilio import signature
+from tests.integration.fake_server import FakeServer
 
 ACCOUNT_SID = "AC" + "0" * 30
 AUTH_TOKEN = "twilio-auth-token-for-tests"
@@ -40,37 +41,17 @@ class Call:
     delivered: bool
 
 
-class FakeTwilio:
+class FakeTwilio(FakeServer):
     def __init__(self, latency: float = 0.0) -> None:
         self.latency = latency
         self._lock = threading.Lock()
         self._calls: list[Call] = []
         self._fail_queue: list[tuple[int, int | None, float | None]] = []
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-
-    def start(self) -> FakeTwilio:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._thread.is_alive():
-            self._server.shutdown()
-        self._server.server_close()
-
-    def __enter__(self) -> FakeTwilio:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        super().__init__()
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return self.origin
 
     def env(self) -> dict[str, str]:
         """The TWILIO_* variables pointing at this fake."""

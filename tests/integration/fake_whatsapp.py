@@ -20,8 +20,10 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.integration.fake_server import FakeServer
 
 TOKEN = "EAAG-test-token"
 PHONE_NUMBER_ID = "109876543210"
@@ -38,37 +40,17 @@ class Call:
     delivered: bool
 
 
-class FakeGraph:
+class FakeGraph(FakeServer):
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._calls: list[Call] = []
         self._fail_queue: list[tuple[int, int | None, float | None]] = []
         self._closed_windows: set[str] = set()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-
-    def start(self) -> FakeGraph:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._thread.is_alive():
-            self._server.shutdown()
-        self._server.server_close()
-
-    def __enter__(self) -> FakeGraph:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        super().__init__()
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/v21.0"
+        return f"{self.origin}/v21.0"
 
     def env(self) -> dict[str, str]:
         """The WHATSAPP_* variables pointing at this fake."""
