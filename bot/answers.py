@@ -69,6 +69,8 @@ CALCIUM_CONTEXT = re.compile(
     r"yogurt|troppo|poco|elimin\w*|togli\w*|soglia|crescit\w*|crescendo|serve|servono)\b"
 )
 CALCIUM_SENSES = ("evitare_calcio_dieta", "riabilitazione_esercizio")
+# After an answer about the diet or what to avoid, "calcio" is the calcium in food.
+FOOD_CONTEXT_TOPICS = ("dieta.", "evitare.")
 # A follow-up after an answer stays on that answer's topic unless the classifier is this
 # sure of another one and the message names more than an aspect (bot/followups.py).
 SWITCH_TOPIC_CONFIDENCE = 0.5
@@ -357,9 +359,12 @@ class Answerer:
             and CALCIUM_WORD.search(form)
             and not CALCIUM_CONTEXT.search(form)
             and not SPORT.search(form)
+            and not str(turn.slots.get("ultimo_argomento") or "").startswith(FOOD_CONTEXT_TOPICS)
         ):
             entry = self.content.dialogue("chiarimento.calcio")
             options = [content_intents()[i] for i in CALCIUM_SENSES]
+        elif turn.slots.get("ultimo_argomento") and is_elliptical(turn.text):
+            return None  # a follow-up: answered in the context of the last answer
         else:
             ranked = [e for e in turn.ranking[:3] if str(e.get("name")) in content_intents()]
             if len(ranked) < 2 or turn.ranking[0] is not ranked[0]:

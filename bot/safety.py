@@ -109,9 +109,20 @@ def _positions(regex: re.Pattern[str] | _Rule, text: str, negatable: bool = True
 
 def _found(regex: re.Pattern[str] | _Rule, text: str, negatable: bool = True) -> bool:
     for m in regex.finditer(text):
-        if not (negatable and (_negated(text, m.start()) or _dismissed(text, m.end()))):
+        if not (negatable and _taken_back(text, m.start(), m.end())):
             return True
     return False
+
+
+def _taken_back(text: str, start: int, end: int) -> bool:
+    """The symptom at ``text[start:end]`` is denied before or after ("febbre niente"), is
+    over or long past ("anni fa sono svenuta", "ma è andata"), or a figure of speech."""
+    return (
+        _negated(text, start)
+        or _NEGATED_AFTER.match(text, end, end + _NEGATED_AFTER_WINDOW) is not None
+        or _dismissed(text, end)
+        or _long_past(text, start, end)
+    )
 
 
 # What follows a symptom and takes it back: it is over ("ora passato"), or it is a figure of
@@ -128,10 +139,62 @@ _DISMISSED_AFTER = re.compile(
     )
 )
 _DISMISSED_WINDOW = 50
+# Said right after the symptom: "febbre niente", "febbre non ne ha", "febbre zero".
+_NEGATED_AFTER = re.compile(
+    _sq(r"\s+(?:niente|zero|nessun\w*|mai|no|non (?:ne|ce l|l) \w+|non c e)\b")
+)
+_NEGATED_AFTER_WINDOW = 20
+# A red flag told as a story: long ago ("anni fa sono svenuta durante un prelievo", "l'anno
+# scorso aveva avuto la febbre"), over and done ("ma è andata", "da allora niente", "ora sta
+# bene"), a fear of needles ("svengo solo a vedere un ago"), a laugh or boredom ("non riesco
+# a respirare dal ridere", "mi sento morire dalla noia").
+_LONG_AGO = (
+    r"(?:(?:\d+|un|due|tre|quattro|cinque|qualche|molti|tanti|diversi|parecchi) )?(?:anni|mesi) fa"
+    r"|(?:l|un) anno scorso|(?:l|un) estate scorsa|tempo fa|da piccol\w*|da bambin\w*|da ragazz\w*"
+)
+_OVER = (
+    r"ma (?:poi )?e andata|(?:ma |e )?(?:ora|adesso|oggi) (?:sta|sto|stanno|stiamo) bene"
+    r"|da allora (?:niente|piu niente|nulla|tutto bene|sta bene|sto bene|mai piu)"
+)
+_FIGURATIVE = (
+    r"(?:dal|dalle|dalla) (?:ridere|risate|noia|fame|sonno|vergogna|gioia|emozione|felicita)"
+    r"|(?:solo |sempre |gia )?(?:a|al|alla|quando|se) (?:vedere|vedo|vede|vista|pensiero|"
+    r"pensarci|sentire|sento) (?:\w+ )?(?:un |l |il |la |i |gli |le )?(?:ago|aghi|sangue|"
+    r"siring\w*|punture|prelievo|prelievi)"
+)
+_OVER_AFTER = re.compile(_sq(rf"(?:\s+\w+){{0,8}}?\s+(?:{_OVER})\b"))
+# "è svenuto l'anno scorso", "ho avuto la febbre anni fa": a past tense, then when.
+_LONG_AGO_AFTER = re.compile(_sq(rf"(?:\s+\w+){{0,2}}?\s+(?:{_LONG_AGO})\b"))
+_PAST_TENSE_BEFORE = re.compile(
+    _sq(r"\b(?:e|sono|era|ero|erano|siamo|ha|ho|hanno|aveva|avevo|avevano|abbiamo)(?:\s+\w+){0,2}\s*$")
+)
+_FIGURATIVE_AFTER = re.compile(_sq(rf"(?:\s+\w+){{0,1}}?\s+(?:{_FIGURATIVE})\b"))
+# "ridevo così tanto che mi mancava il fiato"
+_LAUGH_BEFORE = re.compile(_sq(r"\b(?:rid\w*|risat\w*)\b(?:\s+\w+){0,7}\s*$"))
+_LONG_AGO_BEFORE = re.compile(_sq(rf"\b(?:{_LONG_AGO})\b(?:\s+\w+){{0,5}}\s*$"))
+# A new, present event after the story brings the symptom back: "anni fa ... ora ho".
+_NOW = re.compile(_sq(r"\b(?:ora|adesso|oggi|ieri|stanotte|stamattina|stasera|da ieri)\b"))
+_STORY_WINDOW = 70
 
 
 def _dismissed(text: str, end: int) -> bool:
-    return _DISMISSED_AFTER.match(text, end, end + _DISMISSED_WINDOW) is not None
+    return (
+        _DISMISSED_AFTER.match(text, end, end + _DISMISSED_WINDOW) is not None
+        or _FIGURATIVE_AFTER.match(text, end, end + _DISMISSED_WINDOW) is not None
+    )
+
+
+def _long_past(text: str, start: int, end: int) -> bool:
+    before = text[max(0, start - _STORY_WINDOW) : start]
+    if (m := _LONG_AGO_BEFORE.search(before)) and not _NOW.search(before, m.end()):
+        return True
+    if _LAUGH_BEFORE.search(before):
+        return True
+    if _OVER_AFTER.match(text, end, end + _STORY_WINDOW):
+        return True
+    return bool(
+        _PAST_TENSE_BEFORE.search(before) and _LONG_AGO_AFTER.match(text, end, end + _STORY_WINDOW)
+    )
 
 
 def _near(first: Iterable[int], second: list[int], distance: int) -> bool:
@@ -552,7 +615,7 @@ def _is_generic_question(text: str) -> bool:
 
 
 def _fever_red_flag(text: str) -> bool:
-    fevers = _positions(_FEVER_RULE, text)
+    fevers = [m.start() for m in _FEVER_RULE.finditer(text) if not _taken_back(text, m.start(), m.end())]
     if not fevers:
         return False
     if _found(_HIGH_FEVER, text):
@@ -702,7 +765,7 @@ _DOSE = re.compile(
     _sq(
         r"\bquant[ioae] (?:mg|milligrammi|grammi|g|mcg|microgrammi|ui|unita|gocce|compress\w*|"
         r"pastigli\w*|capsul\w*|pillol\w*|bustin\w*|fial\w*|ml|millilitri|cucchia\w*|dosi|"
-        r"volte al giorno|volte al di|volte a settimana|volte alla settimana|puff|spruzzi)\b"
+        r"volte al giorno|volte al di|puff|spruzzi)\b"
         # how often a session is done (physiotherapy, the pool) is not a dose
         r"(?!\s+(?:si fa|si fanno|si va|va fatt|vanno fatt|devo andare|andare|vado|fare|faccio|"
         r"facciamo|in piscina|di fisioterapia|di esercizi|di sedut))"
@@ -734,6 +797,15 @@ _DOSE_RULE = _Rule(
     _DOSE, "quant", "dos", "posologia", "a che ora", "prima o dopo", "how ", "can ", "should ",
     "may ", "must ",
 )
+# "quante volte a settimana?" is a dose when a medicine is named ("la vitamina D quante
+# volte a settimana?"), otherwise how often one exercises or sees a doctor.
+_WEEKLY = re.compile(_sq(r"\bquant[ie] volte (?:a|alla|per) settimana\b"))
+
+
+def _asks_dose(text: str) -> bool:
+    if _DOSE_RULE.search(text) or _MISSED_DOSE_RULE.search(text):
+        return True
+    return _WEEKLY.search(text) is not None and _MED_RE.search(text) is not None
 
 _LAB = _alt(
     "fosforo", r"fosfat[oi]", "fosfatemia", "calcio", "calcemia", "pth", r"paratorm\w*",
@@ -978,7 +1050,7 @@ def _diagnosis_advice(text: str) -> bool:
 
 
 def _advice_match_form(text: str) -> bool:
-    if _DOSE_RULE.search(text) or _MISSED_DOSE_RULE.search(text):
+    if _asks_dose(text):
         return True
     if _modal_advice(text):
         return True
@@ -1005,18 +1077,21 @@ _CALM_CONTEXT = re.compile(
 
 
 _ALARM_WORD = re.compile(
-    _sq(r"\b(?:soffoc\w*|sven\w*|emergenz\w*|infart\w*|muoio|morire|dolor\w*|male)\b")
+    _sq(r"\b(?:soffoc\w*|sven\w*|emergenz\w*|infart\w*|muoio|morire|dolor\w*|male|respir\w*|fiato)\b")
 )
 
 
 def classifier_urgency_is_credible(text: str, confidence: float) -> bool:
     """Whether the classifier's "urgenza", with the rules silent, is kept: it is confident,
     and the message neither calls the problem old, absent or general, nor uses its alarming
-    word as a figure of speech (the same test the rules use, :func:`_dismissed`)."""
+    word as a figure of speech or tells it as a story long past (the tests the rules use)."""
     form = _match_form(text)
     if confidence < CLASSIFIER_URGENT_CONFIDENCE or _CALM_CONTEXT.search(form):
         return False
-    return not any(_dismissed(form, m.end()) for m in _ALARM_WORD.finditer(form))
+    return not any(
+        _dismissed(form, m.end()) or _long_past(form, m.start(), m.end())
+        for m in _ALARM_WORD.finditer(form)
+    )
 
 
 def needs_specialist_only(text: str) -> bool:
@@ -1026,8 +1101,7 @@ def needs_specialist_only(text: str) -> bool:
     if not text:
         return False
     form = _match_form(text)
-    dose = _DOSE_RULE.search(form) or _MISSED_DOSE_RULE.search(form)
-    return bool(dose) or _lab_advice(form) or bool(_NORMAL_VALUES_RULE.search(form))
+    return _asks_dose(form) or _lab_advice(form) or bool(_NORMAL_VALUES_RULE.search(form))
 
 
 def asks_personal_advice(text: str) -> bool:

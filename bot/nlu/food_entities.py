@@ -3,11 +3,18 @@
 The table is content/it/alimenti.yml (bot/foods.py), read through the content store, so an
 edit by clinic staff counts from the next message, without retraining. The entity value is
 the table's generic name ("grana" -> "parmigiano", a brand -> the food it stands for).
+
+A food named only in the context of a question about something else ("che pizza sti
+controlli! quali esami sono?", "mi hanno tolto una massa grossa come un'arancia... operarsi
+non serve?") is not the subject: when the message asks something, the foods the questions
+name count; the others only when a question speaks of eating ("le alici le adora, cosa devo
+togliere?").
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -19,10 +26,31 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.content import ContentStore
-from bot.foods import CurrentFoodTable, FoodTable
+from bot.foods import CurrentFoodTable, FoodMatch, FoodTable
+from bot.text import normalize
 
 ENTITY = "alimento"
 logger = logging.getLogger(__name__)
+QUESTION = re.compile(r"[^.!?\n]*\?")
+# A question about eating, drinking or the diet: the foods of its context are its subject.
+ABOUT_EATING = re.compile(
+    r"\b(?:mangi\w*|magn\w*|bev\w*|bere|cib\w*|aliment\w*|evit\w*|togli\w*|elimin\w*|"
+    r"dieta|fosforo|fosfat\w*|additiv\w*|calcio|dolc\w*|spuntin\w*|merend\w*|pasto|pasti|"
+    r"cucin\w*|prodott\w*|\w+r(?:lo|la|li|le|ne)|(?:lo|la|li|le|ne) (?:posso|puo|possiamo|"
+    r"devo|deve|dobbiamo|va|vanno))\b"
+)
+
+
+def asked_foods(text: str, matches: list[FoodMatch]) -> list[FoodMatch]:
+    """The foods that are the subject of the message (see the module's docstring)."""
+    spans = [m.span() for m in QUESTION.finditer(text)]
+    if not spans:
+        return matches
+    inside = [f for f in matches if any(a <= f.start < b for a, b in spans)]
+    if inside:
+        return inside
+    asked = normalize(" ".join(text[a:b] for a, b in spans))
+    return matches if ABOUT_EATING.search(asked) else []
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
@@ -55,7 +83,7 @@ class FoodEntityExtractor(GraphComponent, EntityExtractorMixin):
                 continue
             found = [
                 {"entity": ENTITY, "value": m.name, "start": m.start, "end": m.end}
-                for m in table.find(text)
+                for m in asked_foods(text, table.find(text))
             ]
             if found:
                 entities = message.get(ENTITIES, []) + self.add_extractor_name(found)

@@ -30,6 +30,7 @@ FLOORS = {
     ("dev_sets", "short"): 0.93,
     ("dev_sets", "long"): 0.86,
     ("dev_sets", "followups"): 0.93,
+    ("dev_sets", "round2_dev"): 0.86,
 }
 # Calm messages answered with the emergency message first. The target is at most 1%; the
 # blind long set and round 2 are not there yet (1 of 74, 3 of 190, docs/evaluation.md), so

@@ -65,3 +65,18 @@ def test_the_extractor_finds_foods_and_survives_a_missing_table(tmp_path) -> Non
     ]
     [none] = FoodEntityExtractor(ContentStore(tmp_path)).process([Message({TEXT: "e il grana?"})])
     assert not none.get(ENTITIES)
+
+
+def test_a_food_named_only_in_the_context_of_another_question_is_not_its_subject() -> None:
+    from bot.nlu.food_entities import asked_foods
+
+    table = FoodTable(TABLE)
+
+    def subject(text: str) -> list[str]:
+        return [m.name for m in asked_foods(text, table.find(text))]
+
+    assert subject("ieri pasta e grana a pranzo. le analisi quando le rifaccio?") == []
+    assert subject("mangio tanta pasta. il grana ha fosforo?") == ["parmigiano"]
+    assert subject("mio figlio adora il grana. può mangiarlo?") == ["parmigiano"]
+    assert subject("a casa si mangia tanto grana, cosa devo togliere?") == ["parmigiano"]
+    assert subject("mangio tanto grana") == ["parmigiano"]

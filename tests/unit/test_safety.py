@@ -513,6 +513,16 @@ def test_empty_inputs() -> None:
         "emergenza dieta: stasera ho ospiti, cosa cucino?",
         "ho avuto un dolore forte al ginocchio, ora passato",
         "sei programmato per le emergenze?",
+        "tanti anni fa sono svenuto a un prelievo, quali esami devo fare adesso?",
+        "mio fratello è svenuto l'anno scorso a una partita, da allora niente",
+        "svengo sempre a vedere gli aghi, le analisi sono necessarie?",
+        "mi sento morire dalla fame con questa dieta",
+        "non riesco a respirare dal ridere per questa storia",
+        "ridevamo tanto che quasi non riuscivo a respirare, comunque il cioccolato si può?",
+        "alla tac mi sentivo soffocare, ma è andata",
+        "la massa è un po' gonfia e calda ma febbre niente",
+        "la fistola perde un po' di liquido, febbre non ne ha",
+        "mia zia tempo fa aveva avuto la febbre con la massa infiammata, ora sta bene",
     ],
 )
 def test_figures_of_speech_and_past_symptoms_are_not_red_flags(text: str) -> None:
@@ -527,6 +537,12 @@ def test_figures_of_speech_and_past_symptoms_are_not_red_flags(text: str) -> Non
         "mi sento soffocare",
         "ho un dolore fortissimo alla spalla, non passa",
         "è un'emergenza",
+        "sono svenuto ieri",
+        "mia madre è svenuta due minuti fa",
+        "anni fa mi hanno operato, ora ho un dolore fortissimo al petto",
+        "ha la febbre alta e la ferita butta pus, anni fa era stato operato",
+        "non riesco a respirare",
+        "ha la febbre e la massa sul gomito è rossa e gonfia",
     ],
 )
 def test_the_same_words_said_plainly_still_are(text: str) -> None:
@@ -542,6 +558,8 @@ def test_the_same_words_said_plainly_still_are(text: str) -> None:
         ("nessuna febbre, solo un po' di rossore sulla massa", 0.8, False),
         ("come capisco se una ferita si sta infettando?", 0.8, False),  # a general question
         ("mi sento soffocare dalle regole", 0.9, False),
+        ("non riesco a respirare dal ridere, ma perché si formano?", 1.0, False),
+        ("pensavo di morire dal ridere, il prosciutto si può?", 0.95, False),
     ],
 )
 def test_the_classifier_urgent_guess_is_kept_only_when_credible(
@@ -597,7 +615,14 @@ def test_normal_values_of_a_test_are_for_the_specialist(text: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["di solito quante volte a settimana si fa?", "quante volte a settimana devo andare in piscina?"],
+    ["di solito quante volte a settimana si fa?", "quante volte a settimana devo andare in piscina?",
+     "e quante volte a settimana?"],
 )
 def test_how_often_a_session_is_done_is_not_a_dose(text: str) -> None:
     assert classify(text) is None
+
+
+def test_how_often_a_medicine_is_taken_is_a_dose() -> None:
+    from bot.safety import needs_specialist_only
+
+    assert needs_specialist_only("la vitamina D quante volte a settimana la devo prendere?")
