@@ -116,7 +116,7 @@ def _found(regex: re.Pattern[str] | _Rule, text: str, negatable: bool = True) ->
 
 def _taken_back(text: str, start: int, end: int) -> bool:
     """The symptom at ``text[start:end]`` is denied before or after ("febbre niente"), is
-    over or long past ("anni fa sono svenuta", "ma è andata"), or a figure of speech."""
+    long past ("anni fa sono svenuta"), or a figure of speech."""
     return (
         _negated(text, start)
         or _NEGATED_AFTER.match(text, end, end + _NEGATED_AFTER_WINDOW) is not None
@@ -144,17 +144,14 @@ _NEGATED_AFTER = re.compile(
     _sq(r"\s+(?:niente|zero|nessun\w*|mai|no|non (?:ne|ce l|l) \w+|non c e)\b")
 )
 _NEGATED_AFTER_WINDOW = 20
-# A red flag told as a story: long ago ("anni fa sono svenuta durante un prelievo", "l'anno
-# scorso aveva avuto la febbre"), over and done ("ma è andata", "da allora niente", "ora sta
-# bene"), a fear of needles ("svengo solo a vedere un ago"), a laugh or boredom ("non riesco
-# a respirare dal ridere", "mi sento morire dalla noia").
+# A red flag told as a story long ago ("anni fa sono svenuta durante un prelievo", "l'anno
+# scorso aveva avuto la febbre"), a fear of needles ("svengo solo a vedere un ago"), a laugh
+# or boredom ("non riesco a respirare dal ridere", "mi sento morire dalla noia"). A recent
+# one that is over ("è svenuta stamattina, ora sta bene") still gets the emergency answer:
+# a fainting or a chest pain that passed is still a reason to be seen today.
 _LONG_AGO = (
     r"(?:(?:\d+|un|due|tre|quattro|cinque|qualche|molti|tanti|diversi|parecchi) )?(?:anni|mesi) fa"
     r"|(?:l|un) anno scorso|(?:l|un) estate scorsa|tempo fa|da piccol\w*|da bambin\w*|da ragazz\w*"
-)
-_OVER = (
-    r"ma (?:poi )?e andata|(?:ma |e )?(?:ora|adesso|oggi) (?:sta|sto|stanno|stiamo) bene"
-    r"|da allora (?:niente|piu niente|nulla|tutto bene|sta bene|sto bene|mai piu)"
 )
 _FIGURATIVE = (
     r"(?:dal|dalle|dalla) (?:ridere|risate|noia|fame|sonno|vergogna|gioia|emozione|felicita)"
@@ -162,7 +159,6 @@ _FIGURATIVE = (
     r"pensarci|sentire|sento) (?:\w+ )?(?:un |l |il |la |i |gli |le )?(?:ago|aghi|sangue|"
     r"siring\w*|punture|prelievo|prelievi)"
 )
-_OVER_AFTER = re.compile(_sq(rf"(?:\s+\w+){{0,8}}?\s+(?:{_OVER})\b"))
 # "è svenuto l'anno scorso", "ho avuto la febbre anni fa": a past tense, then when.
 _LONG_AGO_AFTER = re.compile(_sq(rf"(?:\s+\w+){{0,2}}?\s+(?:{_LONG_AGO})\b"))
 _PAST_TENSE_BEFORE = re.compile(
@@ -189,8 +185,6 @@ def _long_past(text: str, start: int, end: int) -> bool:
     if (m := _LONG_AGO_BEFORE.search(before)) and not _NOW.search(before, m.end()):
         return True
     if _LAUGH_BEFORE.search(before):
-        return True
-    if _OVER_AFTER.match(text, end, end + _STORY_WINDOW):
         return True
     return bool(
         _PAST_TENSE_BEFORE.search(before) and _LONG_AGO_AFTER.match(text, end, end + _STORY_WINDOW)
