@@ -75,6 +75,16 @@ class Cluster:
             engine.dispose()
         return [(t, json.loads(d).get("text") if t == "user" else None) for t, d in rows]
 
+    def messages_counted(self, port: int) -> float:
+        """calcinosi_messages_total of one replica, summed over channels (its /metrics)."""
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+            text = response.read().decode()
+        return sum(
+            float(line.rsplit(" ", 1)[1])
+            for line in text.splitlines()
+            if line.startswith("calcinosi_messages_total{")
+        )
+
     def replica_pid(self, port: int) -> int:
         found = subprocess.run(
             ["pgrep", "-f", f"bot.rasa_server run .*--port {port}"], capture_output=True, text=True
@@ -229,5 +239,10 @@ def test_failover_kill_9_of_a_replica_under_load_loses_no_accepted_message(clust
         pytest.fail("la replica uccisa non è ripartita")
     assert cluster.replica_pid(victim_port) != victim
     assert "rasa-1' si è fermato: lo riavvio" in cluster.log_path.read_text(errors="replace")
+    # It rejoins: nginx sends it messages again (its own counter, from zero since the restart).
+    time.sleep(3)  # nginx retries a failed server after fail_timeout (2 s)
+    for i in range(20):
+        assert cluster.post("/webhooks/rest/webhook", f"rientro-{i}-{uuid.uuid4().hex[:6]}", "ciao")[0] == 200
+    assert cluster.messages_counted(victim_port) > 0
     total = sum(len(rows) for rows in results.values())
     print(f"\nfailover: {total} messaggi, {len(failed)} falliti, 16 conversazioni continuate")
