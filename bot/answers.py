@@ -18,9 +18,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.content import ContentStore, Topic, is_approved
-from bot.followups import asked_about, is_aspect_only, is_elliptical, matching_key, text_mentions
+from bot.followups import (
+    asked_about,
+    is_aspect_only,
+    is_elliptical,
+    matching_key,
+    refers_back,
+    text_mentions,
+)
 from bot.foods import CurrentFoodTable
-from bot.safety import needs_specialist_only
+from bot.safety import mentions_own_values, needs_specialist_only
 from bot.senses import SPORT
 from bot.text import normalize
 from bot.topics import DIALOGUE_INTENTS, FEEDBACK_INTENTS, content_intents, intent_for_topic
@@ -31,6 +38,9 @@ SECONDARY_TOPIC_CONFIDENCE = 0.35
 # A personal question is answered with the caveat and the general answer of the topic it
 # is about when the classifier's topic ranking (framing aside) gives that topic this share.
 PERSONAL_TOPIC_SHARE = 0.4
+# ... or, with less (at least the floor), when it has this many times the next topic's share.
+PERSONAL_TOPIC_LEAD = 2.0
+PERSONAL_TOPIC_FLOOR = 0.15
 # How many topics the fallback offers as buttons.
 FALLBACK_SUGGESTIONS = 3
 FOOD_TOPIC = "dieta.cibi_ricchi_fosforo"
@@ -78,6 +88,11 @@ SWITCH_TOPIC_CONFIDENCE = 0.5
 SECOND_QUESTION_CONFIDENCE = 0.9
 # The intents a follow-up in context may get: the classifier does not see the context.
 CONTEXT_INTENTS = frozenset({"seguito", "nlu_fallback", "fuori_ambito", "consiglio_personale", "data"})
+# Dialogue answers that a follow-up may continue ("cosa salvate?" -> "e per quanto tempo?"):
+# the answer's id -> its intent. They are remembered as the last topic and answered again.
+DIALOGUE_CONTEXTS = {"privacy.informativa": "privacy"}
+# A short question that points back ("c'è un medico apposta?") may look like these too.
+POINTING_INTENTS = frozenset({"chi_sei", "aiuto"})
 # Follow-ups that ask for more of the same, not about something ("e poi?", "cioè?").
 NOTHING_NAMED = frozenset({"poi", "quindi", "allora", "cioe", "tipo", "in pratica", "perche", "come mai", "invece"})
 
@@ -280,7 +295,10 @@ class Answerer:
         if intent in ("affermazione", "negazione", "data"):
             return [self._fallback(turn)]
         if intent in DIALOGUE_INTENTS and intent != "nlu_fallback":
-            return [self.dialogue(DIALOGUE_INTENTS[intent])]
+            topic_id = DIALOGUE_INTENTS[intent]
+            if topic_id in DIALOGUE_CONTEXTS:
+                reply.slots["ultimo_argomento"] = topic_id
+            return [self.dialogue(topic_id)]
         return [self._fallback(turn)]
 
     def _secondary_topic(self, turn: Turn) -> Topic | None:
@@ -315,11 +333,18 @@ class Answerer:
         the topic again, saying first whether the sources speak of what was asked. None when
         there is no last topic, the message is not a follow-up, or it clearly asks about
         another topic (then answered as that topic)."""
-        last = self.content.topic(str(turn.slots.get("ultimo_argomento") or ""))
-        if last is None or turn.intent not in CONTEXT_INTENTS | set(content_intents()):
-            return None
+        last_id = str(turn.slots.get("ultimo_argomento") or "")
         elliptical = is_elliptical(turn.text)
-        if not elliptical and turn.intent != "seguito":
+        pointing = not elliptical and refers_back(turn.text)
+        if last_id in DIALOGUE_CONTEXTS and (elliptical or pointing or turn.intent == "seguito"):
+            if turn.intent in {"seguito", "nlu_fallback", "fuori_ambito", DIALOGUE_CONTEXTS[last_id]}:
+                reply.slots["ultimo_argomento"] = last_id  # "e per quanto tempo?" after privacy
+                return self.dialogue(last_id)
+        last = self.content.topic(last_id)
+        allowed = CONTEXT_INTENTS | set(content_intents()) | (POINTING_INTENTS if pointing else set())
+        if last is None or turn.intent not in allowed:
+            return None
+        if not (elliptical or pointing) and turn.intent != "seguito":
             return None
         personal = turn.intent == "consiglio_personale"
         if personal and needs_specialist_only(turn.text):
@@ -330,7 +355,8 @@ class Answerer:
         best = (turn.topic_ranking[:1] if personal else [{"name": turn.intent, "confidence": turn.confidence}])
         other = content_intents().get(str(best[0].get("name"))) if best else None
         sure = bool(best) and float(best[0].get("confidence") or 0.0) >= SWITCH_TOPIC_CONFIDENCE
-        aspect = asked is None or is_aspect_only(asked)
+        # "hanno un sito?" names no aspect, but a sure classifier may still find another topic.
+        aspect = not pointing and (asked is None or is_aspect_only(asked))
         key = matching_key(last.follow_ups, turn.text, self._synonyms())
         if key is None and other not in (None, last.id) and sure and not aspect:
             return None
@@ -369,6 +395,8 @@ class Answerer:
             ranked = [e for e in turn.ranking[:3] if str(e.get("name")) in content_intents()]
             if len(ranked) < 2 or turn.ranking[0] is not ranked[0]:
                 return None
+            if any(e.get("entity") == "alimento" for e in turn.entities):
+                return None  # a named food decides (the food's answer)
             best, second = (float(e.get("confidence") or 0.0) for e in ranked[:2])
             if best >= CLARIFY_BELOW or best - second >= CLARIFY_MARGIN:
                 return None
@@ -399,17 +427,31 @@ class Answerer:
         when only the specialist can answer (a dose, one's own values)."""
         if needs_specialist_only(turn.text):
             return self.dialogue("sicurezza.consiglio_personale")
-        caveat = str(self.content.dialogue("sicurezza.avvertenza_personale").get("testo", ""))
+        # Values told only as context ("il fosforo era 7. Si cura uguale?"): the caveat
+        # also says that the bot does not read them.
+        entry = "sicurezza.avvertenza_valori" if mentions_own_values(turn.text) else "sicurezza.avvertenza_personale"
+        caveat = str(self.content.dialogue(entry).get("testo", ""))
         food = self._foods(turn, reply, preface=caveat)  # "posso mangiare il grana?"
         if food is not None:
             return food
-        best = turn.topic_ranking[0] if turn.topic_ranking else {}
-        topic_id = content_intents().get(str(best.get("name")))
-        topic = self.content.topic(topic_id) if topic_id else None
-        if topic is None or float(best.get("confidence") or 0.0) < PERSONAL_TOPIC_SHARE:
+        topic = self._personal_topic(turn)
+        if topic is None:
             return self.dialogue("sicurezza.consiglio_personale")
         reply.slots["ultimo_argomento"] = topic.id
         return self.topic_message(topic, preface=caveat)
+
+    def _personal_topic(self, turn: Turn) -> Topic | None:
+        """The content topic a personal question is about: the classifier's best topic when
+        it has PERSONAL_TOPIC_SHARE, or at least PERSONAL_TOPIC_FLOOR and PERSONAL_TOPIC_LEAD
+        times the next topic's share."""
+        if not turn.topic_ranking:
+            return None
+        best = content_intents().get(str(turn.topic_ranking[0].get("name")))
+        share, second = ([float(e.get("confidence") or 0.0) for e in turn.topic_ranking[:2]] + [0.0])[:2]
+        leads = share >= PERSONAL_TOPIC_FLOOR and share >= PERSONAL_TOPIC_LEAD * second
+        if best is None or not (share >= PERSONAL_TOPIC_SHARE or leads):
+            return None
+        return self.content.topic(best)
 
     def _vote(self, turn: Turn) -> dict[str, Any]:
         """Stores the vote (topic, yes/no, day: no text, no sender) and thanks."""

@@ -64,6 +64,32 @@ def is_elliptical(text: str) -> bool:
     return bool(_ELLIPTICAL_START.search(form) or _ELLIPTICAL_END.search(form))
 
 
+# A short question that points back at the last answer without a conjunction: a clitic
+# before the verb ("chi la prescrive?", "dove li trovo?"), a verb with no subject ("hanno un
+# sito?", "costano?"), or "apposta" / "per questo" ("c'è un medico apposta?").
+REFERS_BACK_WORDS = 6
+_QUESTION_WORD = r"(?:chi|come|dove|quando|quanto|perche|cosa|che cosa|a chi|da chi)"
+_MODAL = r"(?:posso|puoi|puo|possiamo|devo|deve|devi|dobbiamo|si puo|si deve|bisogna|conviene)"
+_CLITIC = r"(?:(?:me|te|ce|ve|se)\s+)?(?:lo|la|li|le|ne|gli)"
+_CLITIC_VERB = re.compile(rf"^(?:{_QUESTION_WORD}\s+{_CLITIC}\s+(?!\d)\w{{2,}}|{_CLITIC}\s+{_MODAL}\b)")
+_SUBJECTLESS_VERB = re.compile(
+    r"^(?:hanno|fanno|danno|costano|costa|servono|funziona|funzionano|durano|rimborsano|"
+    r"passano|mandano|organizzano)\b"
+)
+_POINTS_BACK = re.compile(r"\b(?:apposta|per questo|per quello|per questa cosa|anche loro)\b")
+
+
+def refers_back(text: str) -> bool:
+    """A short question about the last answer's subject that does not start with "e"
+    ("hanno un sito?", "chi la prescrive?", "c'è un medico apposta?")."""
+    form = normalize(text).replace("'", " ")
+    if not form or len(form.split()) > REFERS_BACK_WORDS:
+        return False
+    if _CLITIC_VERB.search(form) or _POINTS_BACK.search(form):
+        return True
+    return text.rstrip().endswith("?") and _SUBJECTLESS_VERB.search(form) is not None
+
+
 def asked_about(text: str) -> str | None:
     """What a follow-up asks about, to name it back ("e il kefir?" -> "kefir"); None when
     there is nothing left or it is too long to repeat."""

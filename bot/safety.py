@@ -38,6 +38,8 @@ import re
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 
+from bot.questions import question_part
+from bot.senses import SPORT
 from bot.text import normalize
 
 __all__ = ["asks_personal_advice", "classify", "is_urgent", "normalize"]
@@ -997,6 +999,7 @@ def _modal_advice(text: str) -> bool:
 
 
 def _lab_advice(text: str) -> bool:
+    text = SPORT.sub("sport", text)  # "giocando a calcio, niente di grave" is no lab value
     generic = _GENERIC_SUBJECT.search(text) is not None
     if _LAB_VALUE_RULE.search(text) and (
         _own(text, generic) or _REFERENCE_RANGE.search(text) is None
@@ -1088,14 +1091,43 @@ def classifier_urgency_is_credible(text: str, confidence: float) -> bool:
     )
 
 
+# The question of a long message judges the values told in its context ("il fosforo era 7.
+# È grave?", "cosa ne pensate?"): then those values decide, not only the question.
+_JUDGING_QUESTION = re.compile(
+    _sq(
+        rf"\b(?:{_EVALUATION})\b|\b(?:cosa ne pens\w*|che ne dit\w*|secondo (?:te|voi)|"
+        r"e tanto|e poco|e giust[oa]|ha ragione|cosa (?:devo|dobbiamo|deve) fare|cosa faccio|"
+        r"cosa facciamo|significa\w*|vuol dire|e grave|preoccup\w*|e pericolos\w*)\b"
+    )
+)
+
+
+def _values_asked(form: str) -> bool:
+    return _lab_advice(form) or bool(_NORMAL_VALUES_RULE.search(form))
+
+
+def mentions_own_values(text: str) -> bool:
+    """The message tells or asks about one's own lab values or report, anywhere in it."""
+    return bool(text) and _values_asked(_match_form(text))
+
+
 def needs_specialist_only(text: str) -> bool:
     """A personal request that no general answer can serve: a dose or a missed dose, one's
     own lab values or report. (Other personal questions, like "posso prendere la vitamina
-    D?" or "ce l'ho anche io?", get the general answer with the caveat.)"""
+    D?" or "ce l'ho anche io?", get the general answer with the caveat.) In a long message
+    the values count when its question asks about them or judges them; values told only as
+    context ("il fosforo era 7 e qualcosa. Si cura uguale?") leave the question general."""
     if not text:
         return False
     form = _match_form(text)
-    return _asks_dose(form) or _lab_advice(form) or bool(_NORMAL_VALUES_RULE.search(form))
+    if _asks_dose(form):
+        return True
+    focus = question_part(text)
+    if focus is not None:
+        asked = _match_form(focus)
+        if not _JUDGING_QUESTION.search(asked):
+            return _values_asked(asked)
+    return _values_asked(form)
 
 
 def asks_personal_advice(text: str) -> bool:

@@ -37,6 +37,27 @@ WHO_READS = re.compile(
     r"controlla) (?:\w+ ){0,3}?(?:chat|conversazion\w*|messaggi|dati|quello che scrivo)\b"
 )
 
+# "non mi fa male da anni", "zero dolore": the pain is denied, so the message is not about
+# treating pain (the topic is then the classifier's next one, bot/nlu/word_sense.py).
+PAIN_TOPIC = "terapia_dolore"
+_PAIN_WORD = re.compile(r"\b(?:dolor\w*|dolent\w*|male|duol\w*|fastidio)\b")
+_NO_PAIN = re.compile(
+    r"\bnon (?:mi |gli |le |ci |ti )?(?:(?:ha|hanno) )?(?:mai |piu )?(?:fa|fanno|fatto|da|danno|dato)"
+    r" (?:mai |piu )?(?:male|dolore|fastidio)\b"
+    r"|\b(?:zero|nessun|nessuna|senza|niente|mai avuto|mai) (?:\w+ )?(?:dolor\w*|male|fastidio)\b"
+    r"|\bnon (?:sento|sente|ho|ha|abbiamo|sentiamo) (?:nessun |mai |piu )?(?:dolor\w*|male|fastidio)\b"
+    r"|\bnon (?:e|sono) (?:mai stat\w )?dolent\w*\b"
+)
+
+
+def denies_pain(text: str) -> bool:
+    """Every pain word of the message is denied ("dura come un sasso ma non mi fa male")."""
+    form = normalize(text)
+    denied = [m.span() for m in _NO_PAIN.finditer(form)]
+    words = [m.start() for m in _PAIN_WORD.finditer(form)]
+    return bool(denied) and all(any(a <= w < b for a, b in denied) for w in words)
+
+
 SENSES = (
     Sense(frozenset({"evitare_calcio_dieta", "evitare_leganti_calcio"}), SPORT, "riabilitazione_esercizio"),
     Sense(frozenset({"terapia_dolore"}), HARMFUL, "evitare_riepilogo"),

@@ -26,6 +26,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
 from sklearn.svm import LinearSVC
 
+from bot.questions import question_part, questions
 from bot.text import normalize
 
 MODEL_FILE = "tfidf_svm.pkl"
@@ -33,34 +34,11 @@ MODEL_FILE = "tfidf_svm.pkl"
 # the safety layer decides ("posso prendere la vitamina D?" is about vitamin D even when it
 # is a personal question). Output as TOPIC_RANKING_KEY, read by the answer action.
 FRAMING_INTENTS = frozenset({"urgenza", "consiglio_personale"})
-# In a long message the question is usually in its last sentences, after the context
-# ("Mio figlio ha 13 anni... Il papà dice di no. Può giocare a calcio?"): its scores are
-# averaged with those of the whole message, so context words do not decide alone.
-LONG_MESSAGE_CHARS = 120
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
-
-
-def question_part(text: str) -> str | None:
-    """The sentences of a long message that ask something (the last one if none does)."""
-    if len(text) < LONG_MESSAGE_CHARS:
-        return None
-    sentences = [s.strip() for s in SENTENCE_END.split(text) if s.strip()]
-    if len(sentences) < 2:
-        return None
-    asking = [s for s in sentences if s.endswith("?")]
-    return " ".join(asking[-2:] if asking else sentences[-1:])
 TOPIC_RANKING_KEY = "topic_ranking"
 # A message that asks two or more questions ("Cosa posso mangiare? E come si chiede
 # l'esenzione?"): the best topic of each question, in order, so that the answer can cover
 # the second one too (bot/answers.py). Absent for a message with one question.
 QUESTIONS_KEY = "domande"
-
-
-def questions(text: str) -> list[str]:
-    """The sentences of ``text`` that ask something, when there are at least two."""
-    asking = [s.strip() for s in SENTENCE_END.split(text) if s.strip().endswith("?")]
-    return asking if len(asking) >= 2 else []
-
 
 # bot.text.normalize, keeping punctuation: the character n-grams of "?" and "," help
 # (5-fold CV on data/nlu/ loses about 1 point without them).
@@ -196,6 +174,8 @@ class TfidfSvmIntentClassifier(GraphComponent, IntentClassifier):
             if request:  # topics only, as below
                 alone = np.atleast_2d(svm.decision_function(features.transform([request])))[0]
                 scores[row] = np.where(topics, alone, scores[row])
+            # In a long message the question is usually in its last sentences, after the
+            # context (bot/questions.py): its scores are averaged with the whole message's.
             focus = question_part(request or text)
             if focus and weight > 0:
                 # Topics only: a red flag or a personal request anywhere in the message counts.

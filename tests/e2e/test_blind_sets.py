@@ -27,15 +27,23 @@ FLOORS = {
     ("blind_sets", "short"): 0.91,
     ("blind_sets", "long"): 0.85,
     ("blind_sets", "round2"): 0.83,
-    ("dev_sets", "short"): 0.93,
-    ("dev_sets", "long"): 0.86,
-    ("dev_sets", "followups"): 0.93,
-    ("dev_sets", "round2_dev"): 0.86,
+    ("dev_sets", "short"): 0.94,
+    ("dev_sets", "long"): 0.90,
+    ("dev_sets", "followups"): 0.96,
+    ("dev_sets", "round2_dev"): 0.93,
 }
 # Calm messages answered with the emergency message first. The target is at most 1%; the
 # blind long set and round 2 are not there yet (1 of 74, 2 of 190, docs/evaluation.md), so
-# for them this is a regression bound, not the target: it may only go down.
-FALSE_ALARMS_MAX = {("blind_sets", "long"): 1, ("blind_sets", "round2"): 2}
+# for them this is a regression bound, not the target: it may only go down. The dev sets are
+# held at their figures of round 3 (0, 0, 0 and 1).
+FALSE_ALARMS_MAX = {
+    ("blind_sets", "long"): 1,
+    ("blind_sets", "round2"): 2,
+    ("dev_sets", "short"): 0,
+    ("dev_sets", "long"): 0,
+    ("dev_sets", "followups"): 0,
+    ("dev_sets", "round2_dev"): 1,
+}
 
 
 def run_set(bot_server, folder: str, name: str) -> list[KeyedResult]:

@@ -19,6 +19,9 @@ pytestmark = pytest.mark.server
         ("mio figlio ha paura della risonanza", {"condizione.diagnosi"}),
         ("ho smesso di bere la coca cola, ho fatto bene?", {"dieta.additivi", "dieta.cibi_ricchi_fosforo"}),
         ("è mortale la calcinosi tumorale?", {"condizione.non_e_cancro"}),
+        # The pain is denied: not the pain topic.
+        ("il nodulo sulla caviglia non fa male, zero dolore da anni, da cosa è formato?",
+         {"condizione.sintomi", "condizione.cos_e"}),
     ],
 )
 def test_a_calm_message_gets_its_topic(bot_server, text: str, expected: set[str]) -> None:
@@ -30,3 +33,18 @@ def test_a_relative_introducing_themselves_is_context_not_a_personal_decision(bo
     text = "buongiorno, sono il nonno di una bimba con la calcinosi tumorale, cosa può mangiare?"
     answers = [t for t in topics(bot_server.send(text)) if t != "bot.benvenuto"]
     assert answers[0] in {"dieta.cosa_mangiare", "dieta.povera_fosforo"}, answers
+
+
+def test_values_told_as_context_leave_a_general_question_general(bot_server) -> None:
+    """Round 3: the values of a long message's context do not turn a general question into
+    the bare specialist answer; the caveat says the bot does not read them."""
+    text = (
+        "Buonasera, mia moglie è in dialisi da otto anni e all'ultimo prelievo il fosforo era "
+        "quasi 8. Ora il nefrologo parla di calcinosi tumorale secondaria alla spalla. "
+        "Che differenza c'è con la forma ereditaria?"
+    )
+    replies = [r for r in bot_server.send(text) if (r.get("custom") or {}).get("topic") != "bot.benvenuto"]
+    assert replies[0]["custom"]["topic"] != "sicurezza.consiglio_personale", replies[0]["custom"]
+    assert replies[0]["text"].startswith("**Non posso leggere i tuoi esami")
+    judged = text.replace("Che differenza c'è con la forma ereditaria?", "È un valore grave?")
+    assert topics(bot_server.send(judged))[-1] == "sicurezza.consiglio_personale"

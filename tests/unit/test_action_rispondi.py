@@ -289,3 +289,64 @@ def test_a_question_of_its_own_is_not_read_as_a_follow_up(answerer: Answerer) ->
     )
     assert topics(messages) == ["dieta.cosa_mangiare"]
     assert "le fonti che uso" not in messages[0]["text"]
+
+
+def test_a_personal_question_gets_the_topic_that_clearly_leads(answerer: Answerer) -> None:
+    # Below the share, but twice the next topic: still the general answer with the caveat.
+    leads = [{"name": "controlli_esami_periodici", "confidence": 0.3}, {"name": "privacy", "confidence": 0.1}]
+    messages, _ = run_action(answerer, "ogni quanto le analisi?", "consiglio_personale", topic_ranking=leads)
+    assert topics(messages) == ["controlli.esami_periodici"] and messages[0]["custom"]["consiglio_personale"]
+    for unclear in (
+        [{"name": "rete_supporto_emotivo", "confidence": 0.2}, {"name": "privacy", "confidence": 0.15}],
+        [{"name": "rete_supporto_emotivo", "confidence": 0.12}, {"name": "privacy", "confidence": 0.02}],
+    ):
+        messages, _ = run_action(answerer, "è un dramma, come faccio?", "consiglio_personale", topic_ranking=unclear)
+        assert topics(messages) == ["sicurezza.consiglio_personale"]
+
+
+def test_values_told_as_context_get_the_general_answer_and_say_they_are_not_read(answerer: Answerer) -> None:
+    about = [{"name": "condizione_diagnosi", "confidence": 0.6}]
+    context = (
+        "Ho il diabete da dieci anni e il pth era alto, l'endocrinologo mi ha trovato delle "
+        "calcificazioni all'anca e vuole escludere la calcinosi tumorale. "
+    )
+    messages, _ = run_action(answerer, context + "Quali esami mi faranno?", "consiglio_personale", topic_ranking=about)
+    assert topics(messages) == ["condizione.diagnosi"]
+    assert messages[0]["text"].startswith("**Non posso leggere i tuoi esami né dire cosa significano i tuoi valori**")
+    messages, _ = run_action(answerer, context + "È grave?", "consiglio_personale", topic_ranking=about)
+    assert topics(messages) == ["sicurezza.consiglio_personale"]
+
+
+def test_a_short_question_that_points_back_stays_on_the_last_topic(answerer: Answerer) -> None:
+    for text, intent, last in [
+        ("chi la prescrive?", "fuori_ambito", "riabilitazione.piano"),
+        ("hanno un sito?", "nlu_fallback", "rete.aifosf"),
+        ("c'è un medico apposta?", "chi_sei", "terapia.dolore"),
+    ]:
+        messages, slots = run_action(answerer, text, intent, {"ultimo_argomento": last})
+        assert topics(messages) == [last] and slots["ultimo_argomento"] == last, text
+    # Without a last answer it is not a follow-up.
+    messages, _ = run_action(answerer, "c'è un medico apposta?", "chi_sei")
+    assert topics(messages) == ["bot.chi_sei"]
+
+
+def test_a_follow_up_after_the_privacy_answer_gets_it_again(answerer: Answerer) -> None:
+    messages, slots = run_action(answerer, "cosa salvate dei miei messaggi?", "privacy")
+    assert topics(messages) == ["privacy.informativa"] and slots["ultimo_argomento"] == "privacy.informativa"
+    messages, _ = run_action(answerer, "e per quanto tempo?", "seguito", slots)
+    assert topics(messages) == ["privacy.informativa"]
+    # A follow-up that names a topic of its own, or asks a personal question, is not privacy.
+    messages, _ = run_action(answerer, "e la dieta?", "dieta_povera_fosforo", slots)
+    assert topics(messages) == ["dieta.povera_fosforo"]
+    messages, _ = run_action(answerer, "e posso prendere la vitamina D?", "consiglio_personale", slots)
+    assert "privacy.informativa" not in topics(messages)
+
+
+def test_a_named_food_is_answered_even_when_two_topics_are_close(answerer: Answerer) -> None:
+    close = [
+        {"name": "dieta_povera_fosforo", "confidence": 0.21},
+        {"name": "dieta_cibi_ricchi_fosforo", "confidence": 0.2},
+    ]
+    cola = [{"entity": "alimento", "value": "bibita a base di cola"}]
+    messages, _ = run_action(answerer, "la coca ha fosforo?", "dieta_povera_fosforo", ranking=close, entities=cola)
+    assert "chiarimento" not in messages[0]["custom"]

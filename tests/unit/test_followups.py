@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from bot.followups import asked_about, is_aspect_only, is_elliptical, matching_key, text_mentions
+from bot.followups import (
+    asked_about,
+    is_aspect_only,
+    is_elliptical,
+    matching_key,
+    refers_back,
+    text_mentions,
+)
 
 
 @pytest.mark.parametrize(
@@ -63,3 +70,22 @@ def test_a_text_mentions_what_was_asked_give_or_take_the_last_letter() -> None:
     assert text_mentions(body, "l'urina")
     assert not text_mentions(body, "gravidanza")
     assert not text_mentions(body, "quanto spesso")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["hanno un sito?", "chi la prescrive?", "c'è un medico apposta?", "dove li trovo?",
+     "la devo evitare?", "lo posso mangiare?", "costano?", "chi lo fa?"],
+)
+def test_short_questions_that_point_back_at_the_last_answer(text: str) -> None:
+    assert refers_back(text) and not is_elliptical(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["la calcinosi è ereditaria?", "le masse fanno male?", "gli esami quando?", "le uova?",
+     "li ho fatti ieri", "hanno trovato una massa al gomito di mio figlio e adesso non so cosa fare?",
+     "hanno ragione"],
+)
+def test_questions_with_a_subject_of_their_own_do_not_point_back(text: str) -> None:
+    assert not refers_back(text)

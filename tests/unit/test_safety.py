@@ -628,3 +628,33 @@ def test_how_often_a_medicine_is_taken_is_a_dose() -> None:
     from bot.safety import needs_specialist_only
 
     assert needs_specialist_only("la vitamina D quante volte a settimana la devo prendere?")
+
+
+@pytest.mark.parametrize(
+    ("text", "only_specialist", "tells_values"),
+    [
+        # Values told as the context of a long message: the question decides.
+        ("Mio marito è in dialisi da anni e il fosforo era 7 e qualcosa all'ultimo controllo. "
+         "Adesso gli hanno trovato delle masse alla spalla. È la stessa malattia della forma "
+         "genetica? Si cura allo stesso modo?", False, True),
+        ("Ho il diabete e il pth era alto, l'endocrinologo vuole escludere la calcinosi "
+         "tumorale. Quali esami mi faranno per capirlo?", False, True),
+        # ...unless the question judges them or asks what to do with them.
+        ("Mio marito è in dialisi da anni e all'ultimo controllo il fosforo era 7,4. Il medico "
+         "non ha detto niente. È grave?", True, True),
+        ("Faccio gli esami ogni tre mesi per la calcinosi e il mio fosforo era 6,8 a settembre. "
+         "Cosa ne pensate?", True, True),
+        # A dose anywhere is for the specialist.
+        ("Prendo la vitamina D da quando ero piccola per le ossa, ora mi hanno detto calcinosi "
+         "tumorale. Quante gocce al giorno posso ancora prenderne?", True, False),
+        # "calcio" the sport is no lab value.
+        ("mio figlio ha preso una botta giocando a calcio, niente di grave. deve evitare i colpi?", False, False),
+    ],
+)
+def test_in_a_long_message_values_told_as_context_leave_the_question_general(
+    text: str, only_specialist: bool, tells_values: bool
+) -> None:
+    from bot.safety import mentions_own_values, needs_specialist_only
+
+    assert needs_specialist_only(text) is only_specialist
+    assert mentions_own_values(text) is tells_values

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.senses import meant_intent
+from bot.senses import denies_pain, meant_intent
 
 
 @pytest.mark.parametrize(
@@ -34,3 +34,18 @@ def test_the_sense_around_the_word_decides(text: str, predicted: str, meant: str
 )
 def test_otherwise_the_classifier_stays(text: str, predicted: str) -> None:
     assert meant_intent(text, predicted) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "denied"),
+    [
+        ("la massa al gomito è dura come un sasso ma non mi fa male da anni, cosa c'è dentro?", True),
+        ("la massa è lì da anni, sempre uguale, zero dolore", True),
+        ("il nodulo non mi ha mai fatto male, va tolto?", True),
+        ("non mi fa male, ma se tornasse il dolore come si cura?", False),
+        ("mi fa male il gomito dove c'è la massa", False),
+        ("come si cura il dolore?", False),
+    ],
+)
+def test_pain_is_denied_only_when_every_pain_word_is_denied(text: str, denied: bool) -> None:
+    assert denies_pain(text) is denied
