@@ -25,8 +25,8 @@ RESULTS = ROOT / "var" / "results"
 # Floors a little below the figures in docs/evaluation.md: a fall below them is a regression.
 FLOORS = {
     ("blind_sets", "short"): 0.91,
-    ("blind_sets", "long"): 0.85,
-    ("blind_sets", "round2"): 0.83,
+    ("blind_sets", "long"): 0.88,
+    ("blind_sets", "round2"): 0.85,
     ("dev_sets", "short"): 0.94,
     ("dev_sets", "long"): 0.90,
     ("dev_sets", "followups"): 0.96,
