@@ -11,17 +11,11 @@ also names calcinosi tumorale is about it, unless it compares the two.
 from __future__ import annotations
 
 import re
-from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
-from rasa.nlu.classifiers.classifier import IntentClassifier
-from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu.overrides import override
+from bot.nlu.overrides import IntentOverride, override
 from bot.text import normalize
 
 INTENT_NAME = "condizione_diagnosi_differenziale"
@@ -67,23 +61,9 @@ def names_other_condition(text: str) -> bool:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class OtherConditionOverride(GraphComponent, IntentClassifier):
+class OtherConditionOverride(IntentOverride):
     """Routes messages about other calcification conditions to the differential answer."""
 
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> OtherConditionOverride:
-        return cls()
-
-    def process(self, messages: list[Message]) -> list[Message]:
-        for message in messages:
-            text = message.get(TEXT) or ""
-            if text.startswith("/") or not names_other_condition(text):
-                continue
+    def revise(self, message: Message, text: str) -> None:
+        if names_other_condition(text):
             override(message, INTENT_NAME)
-        return messages

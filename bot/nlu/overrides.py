@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Self
 
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.tfidf_classifier import TOPIC_RANKING_KEY
@@ -27,3 +31,29 @@ def put_first(
 def override(message: Message, name: str, rankings: Iterable[str] = BOTH_RANKINGS) -> None:
     """The intent is ``name``, with full confidence."""
     put_first(message, {"name": name, "confidence": 1.0}, rankings)
+
+
+class IntentOverride(GraphComponent, IntentClassifier):
+    """A component after the classifier that may change its intent: built with no
+    configuration, it looks at every typed message (button payloads, "/intent", name their
+    intent and are left alone) through :meth:`revise`."""
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> Self:
+        return cls()
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            text = str(message.get(TEXT) or "")
+            if not text.startswith("/"):
+                self.revise(message, text)
+        return messages
+
+    def revise(self, message: Message, text: str) -> None:
+        raise NotImplementedError

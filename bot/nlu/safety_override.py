@@ -13,17 +13,11 @@ is about (the classifier's topic ranking).
 
 from __future__ import annotations
 
-from typing import Any
-
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
-from rasa.nlu.classifiers.classifier import IntentClassifier
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu.overrides import override, put_first
+from bot.nlu.overrides import IntentOverride, override, put_first
 from bot.nlu.tfidf_classifier import TOPIC_RANKING_KEY
 from bot.safety import URGENT, classifier_urgency_is_credible, classify
 from bot.topics import REMINDER_INTENTS
@@ -32,38 +26,23 @@ from bot.topics import REMINDER_INTENTS
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False
 )
-class SafetyOverride(GraphComponent, IntentClassifier):
+class SafetyOverride(IntentOverride):
     """Overrides the intent for urgent messages and personal-advice requests."""
 
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> SafetyOverride:
-        return cls()
-
-    def process(self, messages: list[Message]) -> list[Message]:
-        for message in messages:
-            text = message.get(TEXT) or ""
-            if text.startswith("/"):
-                continue  # button payloads name their intent explicitly
-            label = classify(text)
-            predicted = (message.get(INTENT) or {}).get("name")
-            if label is None and predicted == URGENT:
-                confidence = float((message.get(INTENT) or {}).get("confidence") or 0.0)
-                if not classifier_urgency_is_credible(text, confidence):
-                    self._to_topic(message)
-                continue
-            if label is None:
-                continue
-            if label == "consiglio_personale" and predicted in REMINDER_INTENTS:
-                continue
-            # The topic ranking stays the classifier's: what the message is about.
-            override(message, label, (INTENT_RANKING_KEY,))
-        return messages
+    def revise(self, message: Message, text: str) -> None:
+        label = classify(text)
+        predicted = (message.get(INTENT) or {}).get("name")
+        if label is None and predicted == URGENT:
+            confidence = float((message.get(INTENT) or {}).get("confidence") or 0.0)
+            if not classifier_urgency_is_credible(text, confidence):
+                self._to_topic(message)
+            return
+        if label is None:
+            return
+        if label == "consiglio_personale" and predicted in REMINDER_INTENTS:
+            return
+        # The topic ranking stays the classifier's: what the message is about.
+        override(message, label, (INTENT_RANKING_KEY,))
 
     @staticmethod
     def _to_topic(message: Message) -> None:

@@ -3,45 +3,24 @@ sense, like "calcio" the sport; pain that the message denies) after the classifi
 
 from __future__ import annotations
 
-from typing import Any
-
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
-from rasa.nlu.classifiers.classifier import IntentClassifier
-from rasa.shared.nlu.constants import INTENT, TEXT
+from rasa.shared.nlu.constants import INTENT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu.overrides import BOTH_RANKINGS, override, put_first
+from bot.nlu.overrides import BOTH_RANKINGS, IntentOverride, override, put_first
 from bot.nlu.tfidf_classifier import TOPIC_RANKING_KEY
 from bot.senses import PAIN_TOPIC, denies_pain, meant_intent
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class WordSense(GraphComponent, IntentClassifier):
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> WordSense:
-        return cls()
-
-    def process(self, messages: list[Message]) -> list[Message]:
-        for message in messages:
-            text = message.get(TEXT) or ""
-            predicted = str((message.get(INTENT) or {}).get("name"))
-            if text.startswith("/"):
-                continue
-            meant = meant_intent(text, predicted)
-            if meant is not None:
-                override(message, meant)
-            elif predicted == PAIN_TOPIC and denies_pain(text):
-                self._next_topic(message)
-        return messages
+class WordSense(IntentOverride):
+    def revise(self, message: Message, text: str) -> None:
+        predicted = str((message.get(INTENT) or {}).get("name"))
+        meant = meant_intent(text, predicted)
+        if meant is not None:
+            override(message, meant)
+        elif predicted == PAIN_TOPIC and denies_pain(text):
+            self._next_topic(message)
 
     @staticmethod
     def _next_topic(message: Message) -> None:
