@@ -45,12 +45,12 @@ def _setup() -> int:
 
 
 def _web() -> int:
-    from bot.settings import load_settings
+    from bot.settings import env_value, load_settings
     from bot.web.server import run as run_web
 
     settings = load_settings()
     # In the cluster the page talks to the replicas through nginx (bot/cluster.py).
-    rasa_url = os.environ.get("CALCINOSI_RASA_URL", "").strip() or settings.rasa_url
+    rasa_url = env_value("CALCINOSI_RASA_URL", settings.rasa_url)
     run_web(settings.host, settings.web_port, rasa_url, settings.reminders_db_url)
     return 0
 
@@ -72,7 +72,9 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--no-train", action="store_true")
     run.add_argument("--cluster", action="store_true")
     service = sub.add_parser("service")
-    service.add_argument("name", choices=["azioni", "rasa", "web", "promemoria"])
+    from bot.processes import NAMES
+
+    service.add_argument("name", choices=NAMES)
     sub.add_parser("web")
     content = sub.add_parser("content")
     content.add_argument("action", choices=["check", "review-pack"])

@@ -15,7 +15,6 @@ Replica *i* (from 1) listens on ``CALCINOSI_RASA_PORT + i - 1`` and its action s
 from __future__ import annotations
 
 import dataclasses
-import os
 import re
 import shutil
 import sys
@@ -23,26 +22,23 @@ from pathlib import Path
 
 from bot.processes import MAX_REQUEST_BYTES, Process, environment, process
 from bot.runner import Child, supervise
-from bot.settings import MODEL_PATH, Settings, load_settings, run_dir
+from bot.settings import MODEL_PATH, Settings, env_value, load_settings, run_dir
 
 DEFAULT_DATABASE_URL = "postgresql+psycopg2://calcinosi@127.0.0.1:5432/calcinosi"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
-
-
-def _env(name: str, default: str) -> str:
-    return os.environ.get(name, "").strip() or default
+NGINX_TEMP_KINDS = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
 
 
 def cluster_settings() -> Settings:
     """The settings with the cluster's defaults: PostgreSQL for both stores, Redis locks."""
     base = load_settings()
-    tracker_url = _env("CALCINOSI_TRACKER_URL", DEFAULT_DATABASE_URL)
+    tracker_url = env_value("CALCINOSI_TRACKER_URL", DEFAULT_DATABASE_URL)
     return dataclasses.replace(
         base,
         tracker_url=tracker_url,
-        reminders_db_url=_env("CALCINOSI_DB_URL", tracker_url),
-        redis_url=_env("CALCINOSI_REDIS_URL", DEFAULT_REDIS_URL),
+        reminders_db_url=env_value("CALCINOSI_DB_URL", tracker_url),
+        redis_url=env_value("CALCINOSI_REDIS_URL", DEFAULT_REDIS_URL),
     )
 
 
@@ -95,7 +91,7 @@ def nginx_config(public_port: int, rasa_ports: list[int], web_port: int, host: s
     """
     servers = "\n".join(f"    server {host}:{port} max_fails=1 fail_timeout=2s;" for port in rasa_ports)
     temp = "\n".join(
-        f"  {kind}_temp_path {folder / 'tmp' / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+        f"  {kind}_temp_path {folder / 'tmp' / kind};" for kind in NGINX_TEMP_KINDS
     )
     proxy = """      proxy_http_version 1.1;
       proxy_set_header Connection "";
@@ -143,7 +139,7 @@ def nginx_process(public_port: int, rasa_ports: list[int], settings: Settings) -
     if not Path(binary).exists():
         raise ValueError("nginx non è installato: make run-cluster lo installa (scripts/install-nginx.sh)")
     folder = run_dir() / "nginx"
-    for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
+    for kind in NGINX_TEMP_KINDS:
         (folder / "tmp" / kind).mkdir(parents=True, exist_ok=True)
     conf = folder / "nginx.conf"
     conf.write_text(nginx_config(public_port, rasa_ports, settings.web_port, settings.host, folder))
@@ -161,20 +157,21 @@ def run() -> int:
         return 1
     try:
         settings = cluster_settings()
-        replicas = int(_env("CALCINOSI_RASA_REPLICAS", "2"))
-        dispatchers = int(_env("CALCINOSI_DISPATCHERS", "2"))
-        public_port = int(_env("CALCINOSI_PUBLIC_PORT", "8080"))
-        ensure_database(settings.tracker_url, os.environ.get("CALCINOSI_PG_ADMIN_URL") or None)
-        if settings.reminders_db_url != settings.tracker_url:
-            ensure_database(settings.reminders_db_url, os.environ.get("CALCINOSI_PG_ADMIN_URL") or None)
+        replicas = int(env_value("CALCINOSI_RASA_REPLICAS", "2"))
+        dispatchers = int(env_value("CALCINOSI_DISPATCHERS", "2"))
+        public_port = int(env_value("CALCINOSI_PUBLIC_PORT", "8080"))
+        admin_url = env_value("CALCINOSI_PG_ADMIN_URL", "") or None
+        for url in dict.fromkeys((settings.tracker_url, settings.reminders_db_url)):
+            ensure_database(url, admin_url)
         check_redis(settings.redis_url)
         public_url = f"http://{settings.host}:{public_port}"
+        cors_origin = env_value("CALCINOSI_CORS_ORIGIN", public_url)
         replica_settings = [
             dataclasses.replace(
                 settings,
                 rasa_port=settings.rasa_port + i,
                 actions_port=settings.actions_port + i,
-                cors_origin=_env("CALCINOSI_CORS_ORIGIN", public_url),
+                cors_origin=cors_origin,
             )
             for i in range(replicas)
         ]

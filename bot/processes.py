@@ -16,6 +16,7 @@ from bot.settings import (
     MODEL_PATH,
     Settings,
     child_environment,
+    env_value,
     load_settings,
     run_dir,
     write_credentials,
@@ -90,7 +91,7 @@ def serve(name: str) -> int:
     except ValueError as error:
         print(f"ERRORE: {error}", file=sys.stderr)
         return 2
-    env = {**environment(settings, os.environ.get("CALCINOSI_RASA_URL")), **chosen.extra_env}
+    env = {**environment(settings, env_value("CALCINOSI_RASA_URL", settings.rasa_url)), **chosen.extra_env}
     os.chdir(ROOT)
     os.execve(chosen.command[0], chosen.command, env)  # noqa: S606 (our own commands)
     return 0  # not reached

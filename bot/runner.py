@@ -15,10 +15,10 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from bot import ROOT
-from bot.processes import Process, environment, process
+from bot.processes import NAMES, Process, environment, process
 from bot.settings import MODEL_PATH, Settings, load_settings
 
 READY_TIMEOUT_S = float(os.environ.get("CALCINOSI_READY_TIMEOUT", "240"))
@@ -33,8 +33,7 @@ class Child:
     label: str
     env: dict[str, str]
     popen: subprocess.Popen[bytes] | None = None
-    restarts: int = 0
-    died_at: float | None = field(default=None)
+    died_at: float | None = None
 
     def start(self) -> None:
         self.popen = subprocess.Popen(
@@ -83,7 +82,6 @@ def supervise(stages: list[list[Child]], ready_lines: list[str], restart: bool =
                 child.died_at = now
                 print(f">> Il processo '{child.label}' si è fermato: lo riavvio.", file=sys.stderr)
             elif now - child.died_at >= RESTART_DELAY_S:
-                child.restarts += 1
                 child.start()
         return True
 
@@ -134,7 +132,7 @@ def run(settings: Settings | None = None) -> int:
         print("ERRORE: nessun modello addestrato. Esegui prima: python -m bot train", file=sys.stderr)
         return 1
     try:
-        procs = [process(name, settings) for name in ("azioni", "rasa", "web", "promemoria")]
+        procs = [process(name, settings) for name in NAMES]
     except ValueError as error:
         print(f"ERRORE: {error}", file=sys.stderr)
         return 2

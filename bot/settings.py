@@ -17,14 +17,15 @@ DEFAULT_RETENTION_DAYS = 90
 DEFAULT_BACKUP_DAYS = 7
 
 
-def _env(name: str, default: str) -> str:
+def env_value(name: str, default: str) -> str:
+    """The variable ``name``, stripped; ``default`` when it is unset or blank."""
     value = os.environ.get(name, "").strip()
     return value or default
 
 
 def run_dir() -> Path:
     """Where the configuration written at start-up goes (endpoints, credentials, nginx)."""
-    return Path(_env("CALCINOSI_RUN_DIR", str(VAR_DIR)))
+    return Path(env_value("CALCINOSI_RUN_DIR", str(VAR_DIR)))
 
 
 @dataclass(frozen=True)
@@ -56,26 +57,26 @@ class Settings:
 
 
 def load_settings() -> Settings:
-    host = _env("CALCINOSI_HOST", "127.0.0.1")
-    web_port = int(_env("CALCINOSI_WEB_PORT", "8000"))
+    host = env_value("CALCINOSI_HOST", "127.0.0.1")
+    web_port = int(env_value("CALCINOSI_WEB_PORT", "8000"))
     return Settings(
         host=host,
-        rasa_port=int(_env("CALCINOSI_RASA_PORT", "5005")),
-        actions_port=int(_env("CALCINOSI_ACTIONS_PORT", "5055")),
+        rasa_port=int(env_value("CALCINOSI_RASA_PORT", "5005")),
+        actions_port=int(env_value("CALCINOSI_ACTIONS_PORT", "5055")),
         web_port=web_port,
-        tracker_url=_env("CALCINOSI_TRACKER_URL", f"sqlite:///{VAR_DIR / 'tracker.db'}"),
-        reminders_db_url=_env("CALCINOSI_DB_URL", f"sqlite:///{VAR_DIR / 'calcinosi.db'}"),
+        tracker_url=env_value("CALCINOSI_TRACKER_URL", f"sqlite:///{VAR_DIR / 'tracker.db'}"),
+        reminders_db_url=env_value("CALCINOSI_DB_URL", f"sqlite:///{VAR_DIR / 'calcinosi.db'}"),
         # The Rasa HTTP API never runs without a token: a random one when none is given.
-        api_token=_env("CALCINOSI_API_TOKEN", secrets.token_hex(24)),
-        cors_origin=_env("CALCINOSI_CORS_ORIGIN", f"http://{host}:{web_port}"),
+        api_token=env_value("CALCINOSI_API_TOKEN", secrets.token_hex(24)),
+        cors_origin=env_value("CALCINOSI_CORS_ORIGIN", f"http://{host}:{web_port}"),
         retention_days=_days("CALCINOSI_RETENTION_DAYS", DEFAULT_RETENTION_DAYS),
         backup_days=_days("CALCINOSI_BACKUP_DAYS", DEFAULT_BACKUP_DAYS),
-        redis_url=_env("CALCINOSI_REDIS_URL", ""),
+        redis_url=env_value("CALCINOSI_REDIS_URL", ""),
     )
 
 
 def _days(name: str, default: int) -> int:
-    raw = _env(name, str(default))
+    raw = env_value(name, str(default))
     if not raw.isdigit() or int(raw) < 1:
         raise ValueError(f"{name} non valido: {raw!r} (un numero di giorni, almeno 1)")
     return int(raw)
@@ -121,7 +122,7 @@ def lock_store_config(redis_url: str) -> dict[str, object]:
     return {
         "type": "bot.lock_store.RedisQueueLockStore",
         "url": redis_url,
-        "key_prefix": _env("CALCINOSI_REDIS_PREFIX", "calcinosi"),
+        "key_prefix": env_value("CALCINOSI_REDIS_PREFIX", "calcinosi"),
     }
 
 
@@ -164,11 +165,11 @@ def write_credentials(settings: Settings, path: Path | None = None) -> Path:
     if token:
         base["bot.channels.telegram.TelegramInput"] = {
             "access_token": token,
-            "verify": _env("TELEGRAM_BOT_NAME", "calcinosi_bot"),
-            "webhook_url": _env(
+            "verify": env_value("TELEGRAM_BOT_NAME", "calcinosi_bot"),
+            "webhook_url": env_value(
                 "TELEGRAM_WEBHOOK_URL", f"{settings.rasa_url}/webhooks/telegram/webhook"
             ),
-            "api_url": _env("TELEGRAM_API_URL", "https://api.telegram.org"),
+            "api_url": env_value("TELEGRAM_API_URL", "https://api.telegram.org"),
             "secret_token": os.environ.get("TELEGRAM_WEBHOOK_SECRET", "").strip() or None,
         }
     whatsapp = WhatsAppConfig.from_env()

@@ -217,8 +217,7 @@ async def messaggio(request: web.Request) -> web.Response:
         except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
             log.warning("Rasa non raggiungibile: %s", type(exc).__name__)
             return _error(502, ERR_UNREACHABLE)
-    else:
-        return _error(502, ERR_UNREACHABLE)
+    # Every way out of the second attempt returns or breaks with ``data``.
     if not isinstance(data, list):
         log.warning("Risposta di Rasa inattesa (non è una lista)")
         return _error(502, ERR_UNREACHABLE)
