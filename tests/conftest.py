@@ -14,6 +14,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,6 @@ from bot.reminders.testing import (
     POSTGRES_SKIP_REASON,
     postgres_base_url,
     postgres_schema,
-    sqlite_url,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -190,18 +190,30 @@ def _browser_uses_the_real_bot(request: pytest.FixtureRequest) -> Iterator[None]
             os.environ["CALCINOSI_WEB_URL"] = before
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A migrated reminders database: SQLite, and PostgreSQL when CALCINOSI_TEST_POSTGRES_URL is set."""
-    if request.param == "sqlite":
-        url = sqlite_url(tmp_path)
-        upgrade(url)
-        yield url
+@contextmanager
+def empty_database(kind: str, folder: Path, filename: str) -> Iterator[str]:
+    """An empty database: ``kind`` "sqlite", the file ``filename`` in ``folder``;
+    "postgres", a fresh schema on the test server, dropped after (the test skips, saying
+    why, without one)."""
+    if kind == "sqlite":
+        yield f"sqlite:///{folder / filename}"
         return
     base = postgres_base_url()
     if not base:
         pytest.skip(POSTGRES_SKIP_REASON)
     with postgres_schema(base) as url:
+        yield url
+
+
+# The database kinds a test runs on; the PostgreSQL one is marked.
+DATABASE_KINDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=DATABASE_KINDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated reminders database: SQLite, and PostgreSQL (local server or
+    CALCINOSI_TEST_POSTGRES_URL)."""
+    with empty_database(request.param, tmp_path, "promemoria.db") as url:
         upgrade(url)
         yield url
 

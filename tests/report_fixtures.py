@@ -16,8 +16,8 @@ from sqlalchemy.engine import Engine
 
 from bot.feedback import record_vote
 from bot.reminders.schedule import ROME
-from bot.reminders.testing import POSTGRES_SKIP_REASON, postgres_base_url, postgres_schema
 from bot.tracker_events import tracker_engine
+from tests.conftest import DATABASE_KINDS, empty_database
 
 RASA_EVENTS = SQLTrackerStore.SQLEvent.__table__
 NOW = datetime(2026, 11, 30, 10, 0, tzinfo=ROME)  # a Monday
@@ -40,19 +40,11 @@ HEADINGS = [  # the report's h2, in order
 ]
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=DATABASE_KINDS)
 def tracker_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A tracker database with Rasa's empty ``events`` table: SQLite, and PostgreSQL when
-    CALCINOSI_TEST_POSTGRES_URL is set."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'tracker.db'}"
-        create_events_table(url)
-        yield url
-        return
-    base = postgres_base_url()
-    if not base:
-        pytest.skip(POSTGRES_SKIP_REASON)
-    with postgres_schema(base) as url:
+    """A tracker database with Rasa's empty ``events`` table: SQLite, and PostgreSQL (local
+    server or CALCINOSI_TEST_POSTGRES_URL)."""
+    with empty_database(request.param, tmp_path, "tracker.db") as url:
         create_events_table(url)
         yield url
 

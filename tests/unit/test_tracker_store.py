@@ -22,7 +22,6 @@ from rasa.shared.core.events import (
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot import ROOT
-from bot.reminders.testing import POSTGRES_SKIP_REASON, postgres_base_url, postgres_schema
 from bot.settings import tracker_store_config
 from bot.tracker_store import (
     DEFAULT_CACHE_SIZE,
@@ -31,6 +30,7 @@ from bot.tracker_store import (
     recent_part,
     session_restarted,
 )
+from tests.conftest import DATABASE_KINDS, empty_database
 
 DOMAIN = Domain.load(str(ROOT / "domain.yml"))
 
@@ -47,16 +47,11 @@ def store_kwargs(url: str) -> dict[str, Any]:
     return config
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=DATABASE_KINDS)
 def tracker_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty tracker database: SQLite, and PostgreSQL when CALCINOSI_TEST_POSTGRES_URL is set."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'tracker.db'}"
-        return
-    base = postgres_base_url()
-    if not base:
-        pytest.skip(POSTGRES_SKIP_REASON)
-    with postgres_schema(base) as url:
+    """An empty tracker database: SQLite, and PostgreSQL (local server or
+    CALCINOSI_TEST_POSTGRES_URL)."""
+    with empty_database(request.param, tmp_path, "tracker.db") as url:
         yield url
 
 
