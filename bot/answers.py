@@ -65,6 +65,23 @@ NOT_ABOUT_FOOD = frozenset(
     }
 )
 MAX_FOODS = 3  # foods named in one answer
+# "Cosa mi resta da mangiare?", "che cosa può mangiare con tranquillità?": a question on what
+# to eat in general, whatever foods its story names ("ho chiuso con salumi e formaggi").
+WHAT_TO_EAT = re.compile(
+    r"\b(?:cosa|che cosa|cos|quali cose|quali cibi|quali alimenti)\b(?:\s+\w+){0,4}?\s+"
+    r"(?:mangi\w*|magn\w*|cucin\w*|prepar\w*|compr\w*|mett\w*)\b"
+)
+GENERAL_DIET_INTENTS = frozenset({"dieta_cosa_mangiare", "dieta_povera_fosforo"})
+GENERAL_DIET_CONFIDENCE = 0.8
+
+
+def asks_what_to_eat(turn: Turn) -> bool:
+    """The message asks what to eat in general, and the classifier is sure it is about that."""
+    return (
+        turn.intent in GENERAL_DIET_INTENTS
+        and turn.confidence >= GENERAL_DIET_CONFIDENCE
+        and WHAT_TO_EAT.search(normalize(turn.text)) is not None
+    )
 # Ask instead of guessing when the two best topics are this close and neither is sure.
 CLARIFY_MARGIN = 0.05
 CLARIFY_BELOW = 0.3
@@ -271,7 +288,7 @@ class Answerer:
         clarification = self._clarification(turn)
         if clarification is not None:
             return [clarification]
-        if intent not in NOT_ABOUT_FOOD and intent != "consiglio_personale":
+        if intent not in NOT_ABOUT_FOOD and intent != "consiglio_personale" and not asks_what_to_eat(turn):
             food = self._foods(turn, reply)
             if food is not None:
                 return [food]
@@ -414,7 +431,7 @@ class Answerer:
         foods = [f for f in (table.food(n) for n in dict.fromkeys(names)) if f is not None]
         if not foods:
             return None
-        topic = self.content.topic(foods[0].topic_for(turn.text))
+        topic = self.content.topic(foods[0].topic_for(turn.text, content_intents().get(turn.intent)))
         if topic is None:
             return None
         reply.slots["ultimo_argomento"] = topic.id

@@ -33,6 +33,7 @@ from bot.content import (
     revision_date,
 )
 from bot.readability import gulpease_markdown, markdown_to_plain
+from bot.text import normalize
 from bot.topics import content_topics, intent_for_topic, load_catalogue
 
 MIN_GULPEASE = 60.0
@@ -270,7 +271,42 @@ def run_checks(content_dir: Path = CONTENT_DIR, today: dt.date | None = None) ->
         for match in DOSE.finditer(text):
             findings.append(Finding(dialogue_path, _line_of(dialogue_path.read_text(), topic_id),
                                     f"{topic_id}: sembra una dose ('{match.group(0)}')"))
+    findings += check_food_table(content_dir / "alimenti.yml", catalogue_ids)
     return CheckResult(findings, scores, drafts)
+
+
+def check_food_table(path: Path, catalogue_ids: set[str]) -> list[Finding]:
+    """content/it/alimenti.yml, as clinic staff edit it: readable YAML, every food in a group
+    whose topic exists, every name, variant and brand in one food only, a source for each,
+    no dose in the groups' texts."""
+    if not path.exists():
+        return [Finding(path, 1, "manca la tabella dei cibi")]
+    raw = path.read_text(encoding="utf-8")
+    try:
+        data = yaml.safe_load(raw) or {}
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        return [Finding(path, (mark.line + 1) if mark else 1, f"il file non si legge (YAML): {error}")]
+    groups = data.get("gruppi") or {}
+    findings = []
+    for name, group in groups.items():
+        if str((group or {}).get("argomento")) not in catalogue_ids:
+            findings.append(Finding(path, _line_of(raw, f"{name}:"), f"gruppo '{name}': argomento sconosciuto"))
+        if match := DOSE.search(str((group or {}).get("testo", ""))):
+            findings.append(Finding(path, _line_of(raw, f"{name}:"), f"gruppo '{name}': sembra una dose ('{match.group(0)}')"))
+    owner: dict[str, str] = {}
+    for entry in data.get("alimenti") or []:
+        name = str((entry or {}).get("nome", "")).strip()
+        line = _line_of(raw, f"nome: {name}")
+        if entry.get("gruppo") not in groups:
+            findings.append(Finding(path, line, f"'{name}': gruppo '{entry.get('gruppo')}' sconosciuto"))
+        if not str(entry.get("fonte") or "").strip():
+            findings.append(Finding(path, line, f"'{name}': manca la fonte"))
+        for word in [name, *(entry.get("varianti") or []), *(entry.get("marche") or [])]:
+            key = normalize(str(word))
+            if owner.setdefault(key, name) != name:
+                findings.append(Finding(path, line, f"'{word}' è sia in '{owner[key]}' sia in '{name}'"))
+    return findings
 
 
 def drafts_line(drafts: list[str]) -> str:

@@ -15,6 +15,10 @@ from typing import Any
 from bot.content import ContentStore
 from bot.text import normalize
 
+# The table's group of foods the sources say nothing specific about.
+UNCLASSIFIED = "non_classificato"
+DIET_TOPICS = ("dieta.", "evitare.calcio_dieta")
+
 
 @dataclass(frozen=True)
 class Food:
@@ -25,10 +29,17 @@ class Food:
     # The group's "argomento_se_nomina": a word of the message -> the topic then proposed.
     topic_if_named: tuple[tuple[str, str], ...] = ()
 
-    def topic_for(self, message: str) -> str:
-        """The group's topic, or the one of a word the message names ("calcio")."""
+    def topic_for(self, message: str, understood: str | None = None) -> str:
+        """The group's topic, or the one of a word the message names ("calcio"). A food the
+        sources say nothing about (UNCLASSIFIED) takes the diet topic the message was
+        understood as (``understood``), when it is one: "un bicchiere di vino a cena?"."""
         words = set(normalize(message).split())
-        return next((topic for word, topic in self.topic_if_named if normalize(word) in words), self.topic)
+        named = next((topic for word, topic in self.topic_if_named if normalize(word) in words), None)
+        if named is not None:
+            return named
+        if self.group == UNCLASSIFIED and understood and understood.startswith(DIET_TOPICS):
+            return understood
+        return self.topic
 
 
 @dataclass(frozen=True)

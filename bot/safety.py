@@ -89,7 +89,7 @@ _FILLER = _alt(
     "ho", "ha", "hanno", "abbiamo", "avevo", "aveva", "c", "ce", "e", "ci", "sono", "sento",
     "sente", "sentiamo", "un", "una", "uno", "il", "la", "l", "lo", "i", "le", "gli",
     r"alcun\w*", r"nessun\w*", "piu", "ancora", "di", "del", "della", "dei", "delle",
-    "mi", "fa", "fanno", "da", "sembra", "proprio", "per", "niente", "affatto",
+    "mi", "fa", "fanno", "da", "sembra", "proprio", "per", "niente", "affatto", "mai",
 )
 _NEGATED_TAIL = re.compile(
     _sq(
@@ -122,7 +122,7 @@ def _taken_back(text: str, start: int, end: int) -> bool:
     return (
         _negated(text, start)
         or _NEGATED_AFTER.match(text, end, end + _NEGATED_AFTER_WINDOW) is not None
-        or _dismissed(text, end)
+        or _dismissed(text, start, end)
         or _long_past(text, start, end)
     )
 
@@ -167,6 +167,12 @@ _PAST_TENSE_BEFORE = re.compile(
     _sq(r"\b(?:e|sono|era|ero|erano|siamo|ha|ho|hanno|aveva|avevo|avevano|abbiamo)(?:\s+\w+){0,2}\s*$")
 )
 _FIGURATIVE_AFTER = re.compile(_sq(rf"(?:\s+\w+){{0,1}}?\s+(?:{_FIGURATIVE})\b"))
+# A feeling put down to fear ("sembra che svenga dalla paura", "mi sentivo soffocare nel tubo
+# per la claustrofobia"), unless it happened ("è svenuta dalla paura": a fainting all the same).
+_FEAR_AFTER = re.compile(
+    _sq(r"(?:\s+\w+){0,3}?\s+(?:dalla|dallo|per la|per lo) (?:paura|terrore|spavento|fifa|claustrofobia)\b")
+)
+_HAPPENED = re.compile(r"(?:ut|at|ment)[oaie]$")
 # "ridevo così tanto che mi mancava il fiato"
 _LAUGH_BEFORE = re.compile(_sq(r"\b(?:rid\w*|risat\w*)\b(?:\s+\w+){0,7}\s*$"))
 _LONG_AGO_BEFORE = re.compile(_sq(rf"\b(?:{_LONG_AGO})\b(?:\s+\w+){{0,5}}\s*$"))
@@ -175,10 +181,26 @@ _NOW = re.compile(_sq(r"\b(?:ora|adesso|oggi|ieri|stanotte|stamattina|stasera|da
 _STORY_WINDOW = 70
 
 
-def _dismissed(text: str, end: int) -> bool:
+# Something that is not a body as the subject: "la burocrazia mi sta soffocando", "questa
+# dieta mi uccide".
+_FIGURATIVE_SUBJECT_BEFORE = re.compile(
+    _sq(
+        r"\b(?:burocrazi\w*|dieta|regol\w*|cart[ae]|pratich\w*|lavoro|pensier\w*|situazion\w*|"
+        r"impegn\w*|scuola|modul\w*|bollett\w*|debit\w*|domand\w*|preoccupazion\w*|storia)"
+        r"\s+(?:mi|ci|ti|la|lo|li|le)\s+(?:sta\w*\s+)?$"
+    )
+)
+
+
+def _dismissed(text: str, start: int, end: int) -> bool:
     return (
         _DISMISSED_AFTER.match(text, end, end + _DISMISSED_WINDOW) is not None
         or _FIGURATIVE_AFTER.match(text, end, end + _DISMISSED_WINDOW) is not None
+        or (
+            _FEAR_AFTER.match(text, end, end + _DISMISSED_WINDOW) is not None
+            and not _HAPPENED.search(text[start:end])
+        )
+        or _FIGURATIVE_SUBJECT_BEFORE.search(text[max(0, start - _STORY_WINDOW) : start]) is not None
     )
 
 
@@ -1046,12 +1068,23 @@ def _diagnosis_advice(text: str) -> bool:
     )
 
 
+# A medicine in pregnancy or while breastfeeding is always the specialist's decision.
+_PREGNANCY = re.compile(_sq(r"\b(?:allatt\w*|incinta|gravidanz\w*|gravid[ae]|aspett\w* un bambin\w*)\b"))
+# Asking the bot itself to prescribe.
+_PRESCRIBE_ME = re.compile(
+    _sq(r"\b(?:mi|ci|gli|le) (?:prescriv\w*|fai la ricetta|fate la ricetta)|\bprescrivi(?:mi|ci|gli|le)\b"
+        r"|\b(?:puoi|potete|potresti|potreste) (?:prescriver\w*|farmi la ricetta)")
+)
+
+
 def _advice_match_form(text: str) -> bool:
     if _asks_dose(text):
         return True
-    if _modal_advice(text):
+    if _modal_advice(text) or _PRESCRIBE_ME.search(text):
         return True
-    if _MED_RE.search(text) and (_ADVICE_IF.search(text) or _ADVICE_PASSIVE.search(text)):
+    if _MED_RE.search(text) and (
+        _ADVICE_IF.search(text) or _ADVICE_PASSIVE.search(text) or _PREGNANCY.search(text)
+    ):
         return True
     return _lab_advice(text) or _diagnosis_advice(text) or bool(_NORMAL_VALUES_RULE.search(text))
 
@@ -1067,6 +1100,8 @@ _CALM_CONTEXT = re.compile(
         r"(?:giorni|settiman\w*|mes[ei]|ann[oi]|tempo|sempre)\b"
         r"|\b(?:non|nessun\w*|niente|senza)\s+(?:\w+\s+){0,3}?(?:dolor\w*|male|febbre|pus|"
         r"sangue|fa male|brucia|fastidio)\b"
+        r"|\b(?:st[aoi] bene|stanno bene|respir\w* (?:bene|benissimo|normalmente)|guarit\w*|"
+        r"tutto (?:a posto|bene|tranquillo))\b"
         r"|\b(?:come (?:capisco|faccio a capire|si capisce|riconosco)|cosa (?:fare|faccio) se|"
         r"quando (?:devo|bisogna) (?:chiamare|andare)|in generale|solo curiosita)\b"
     )
@@ -1086,7 +1121,7 @@ def classifier_urgency_is_credible(text: str, confidence: float) -> bool:
     if confidence < CLASSIFIER_URGENT_CONFIDENCE or _CALM_CONTEXT.search(form):
         return False
     return not any(
-        _dismissed(form, m.end()) or _long_past(form, m.start(), m.end())
+        _dismissed(form, m.start(), m.end()) or _long_past(form, m.start(), m.end())
         for m in _ALARM_WORD.finditer(form)
     )
 

@@ -58,10 +58,21 @@ def denies_pain(text: str) -> bool:
     return bool(denied) and all(any(a <= w < b for a, b in denied) for w in words)
 
 
+# "sto allattando, il farmaco passa nel latte?": mother's milk is not the food "latte".
+BREAST_MILK = re.compile(r"\ballatt\w*|\blatte (?:materno|della mamma|di mamma)\b")
+# Water to drink is not the hydrotherapy pool ("l'acqua gassata va bene?").
+DRINKING_WATER = re.compile(
+    r"\bacqua (?:frizzante|gassata|naturale|liscia|minerale|del rubinetto|di rubinetto|in bottiglia)\b"
+    r"|\bbollicine\b|\b(?:bere|bevo|beve|bevete|bevi|beviamo|bicchier\w*|bottigli\w*|litr\w*)\b"
+)
+POOL = re.compile(r"\b(?:piscin\w*|vasca|vasche|idro\w*|nuot\w*|terapi\w*|esercizi\w*|riabilit\w*|termal\w*)\b")
+DRINKING_NOT_POOL = re.compile(rf"^(?!.*(?:{POOL.pattern})).*(?:{DRINKING_WATER.pattern})")
+
 SENSES = (
     Sense(frozenset({"evitare_calcio_dieta", "evitare_leganti_calcio"}), SPORT, "riabilitazione_esercizio"),
     Sense(frozenset({"terapia_dolore"}), HARMFUL, "evitare_riepilogo"),
     Sense(frozenset({"chi_sei", "aiuto"}), WHO_READS, "privacy"),
+    Sense(frozenset({"riabilitazione_idrochinesiterapia"}), DRINKING_NOT_POOL, "dieta_cosa_mangiare"),
 )
 
 

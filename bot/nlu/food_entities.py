@@ -17,6 +17,7 @@ import logging
 import re
 from typing import Any
 
+import yaml
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -27,6 +28,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.content import ContentStore
 from bot.foods import CurrentFoodTable, FoodMatch, FoodTable
+from bot.senses import BREAST_MILK
 from bot.text import normalize
 
 ENTITY = "alimento"
@@ -36,6 +38,7 @@ QUESTION = re.compile(r"[^.!?\n]*\?")
 ABOUT_EATING = re.compile(
     r"\b(?:mangi\w*|magn\w*|bev\w*|bere|cib\w*|aliment\w*|evit\w*|togli\w*|elimin\w*|"
     r"dieta|fosforo|fosfat\w*|additiv\w*|calcio|dolc\w*|spuntin\w*|merend\w*|pasto|pasti|"
+    r"limit\w*|riduc\w*|ridur\w*|porzion\w*|sgarr\w*|rigid\w*|"
     r"cucin\w*|prodott\w*|\w+r(?:lo|la|li|le|ne)|(?:lo|la|li|le|ne) (?:posso|puo|possiamo|"
     r"devo|deve|dobbiamo|va|vanno))\b"
 )
@@ -71,7 +74,7 @@ class FoodEntityExtractor(GraphComponent, EntityExtractorMixin):
     def table(self) -> FoodTable:
         try:
             return self.foods.get()
-        except (OSError, ValueError) as error:  # missing or broken file: no foods, no crash
+        except (OSError, ValueError, yaml.YAMLError) as error:  # missing or broken file: no foods, no crash
             logger.warning("tabella degli alimenti non leggibile: %s", type(error).__name__)
             return FoodTable({})
 
@@ -84,6 +87,7 @@ class FoodEntityExtractor(GraphComponent, EntityExtractorMixin):
             found = [
                 {"entity": ENTITY, "value": m.name, "start": m.start, "end": m.end}
                 for m in asked_foods(text, table.find(text))
+                if not (m.name == "latte" and BREAST_MILK.search(normalize(text)))
             ]
             if found:
                 entities = message.get(ENTITIES, []) + self.add_extractor_name(found)

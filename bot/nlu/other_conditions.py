@@ -30,6 +30,10 @@ OTHER_CONDITION = re.compile(
     r"feto|fetal\w*|aort\w*|placent\w*)|"
     r"(?:seno|mammell\w*|tiroid\w*|prostat\w*|cervello|feto) (?:\w+ ){0,3}(?:" + _CALC + r")|"
     r"tendin\w* calcific\w*|tendinopatia calcific\w*|borsite calcific\w*|"  # degenerative
+    rf"(?:{_CALC})\w* (?:\w+ ){{0,3}}(?:tendin\w*|sovraspinos\w*|cuffia dei rotatori|coronari\w*|"
+    r"valvol\w*|arteri\w*|vas[oi] sanguign\w*)|valvol\w* (?:\w+ )?calcific\w*|"
+    r"coronari\w* calcific\w*|arteriosclerosi|aterosclerosi|sperone calcaneare|sperone osseo|"
+    r"speroni|calcinosi cutis|cisti di baker|"
     r"nefrocalcinosi|nefrolitiasi|calcoli renali|calcolosi renale|renella|"
     r"sclerodermi\w*|sclerosi sistemica|crest|dermatomiosit\w*|polimiosit\w*|"  # dystrophic
     r"lupus|connettivit\w*|cisticercosi|"
@@ -41,7 +45,10 @@ OTHER_CONDITION = re.compile(
     r"osteosarcoma|condrosarcoma|sarcoma sinoviale"  # neoplastic
     r")\b"
 )
-THIS_DISEASE = re.compile(r"\bcalcinosi tumorale\b|\bcalcinosi\b(?! (?:da|per|nella|della|in))")
+THIS_DISEASE = re.compile(
+    r"\bcalcinosi tumorale\b"
+    r"|\bcalcinosi\b(?! (?:da|per|nella|della|in|cutis|distrofic\w*|metastatic\w*|iatrogen\w*|universal\w*))"
+)
 COMPARISON = re.compile(
     r"\b(?:differenz\w*|diversa|diverso|stessa cosa|uguale|confond\w*|c entra|"
     r"simile|assomiglia|come la|come il|rispetto|stess[ao]|c entra\w*|collegat\w*|legat\w*|"
@@ -52,12 +59,20 @@ COMPARISON = re.compile(
 )
 
 
+# Kidney failure and dialysis cause the secondary form: "sono in dialisi e il nefrologo parla
+# di calcinosi tumorale secondaria" is about calcinosi tumorale.
+KIDNEY = re.compile(r"dialisi|dializzat\w*|insufficienza renale")
+
+
 def names_other_condition(text: str) -> bool:
     """True when ``text`` is about a calcification that is not calcinosi tumorale."""
     form = normalize(text)
-    if not OTHER_CONDITION.search(form):
+    named = [m.group() for m in OTHER_CONDITION.finditer(form)]
+    if not named:
         return False
-    return not THIS_DISEASE.search(form) or bool(COMPARISON.search(form))
+    if not THIS_DISEASE.search(form):
+        return True
+    return bool(COMPARISON.search(form)) and not all(KIDNEY.fullmatch(n) for n in named)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)

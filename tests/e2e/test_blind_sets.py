@@ -24,25 +24,24 @@ ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "var" / "results"
 # Floors a little below the figures in docs/evaluation.md: a fall below them is a regression.
 FLOORS = {
-    ("blind_sets", "short"): 0.91,
-    ("blind_sets", "long"): 0.88,
-    ("blind_sets", "round2"): 0.85,
-    ("dev_sets", "short"): 0.94,
-    ("dev_sets", "long"): 0.90,
+    ("blind_sets", "r3_short"): 0.93,
+    ("blind_sets", "r3_calm"): 0.75,
+    ("blind_sets", "r3_followups"): 0.70,
+    ("blind_sets", "r3_real_world"): 0.90,
+    ("blind_sets", "r3_long"): 0.82,
     ("dev_sets", "followups"): 0.96,
-    ("dev_sets", "round2_dev"): 0.93,
 }
 # Calm messages answered with the emergency message first. The target is at most 1%; the
-# blind long set and round 2 are not there yet (1 of 74, 2 of 190, docs/evaluation.md), so
-# for them this is a regression bound, not the target: it may only go down. The dev sets are
-# held at their figures of round 3 (0, 0, 0 and 1).
+# blind calm, real-world and long sets are not there yet (1 of 45, 1 of 59, 4 of 66,
+# docs/evaluation.md), so for them this is a regression bound, not the target: it may only
+# go down. The others are held at their figure, 0.
 FALSE_ALARMS_MAX = {
-    ("blind_sets", "long"): 1,
-    ("blind_sets", "round2"): 2,
-    ("dev_sets", "short"): 0,
-    ("dev_sets", "long"): 0,
+    ("blind_sets", "r3_short"): 0,
+    ("blind_sets", "r3_calm"): 1,
+    ("blind_sets", "r3_followups"): 0,
+    ("blind_sets", "r3_real_world"): 1,
+    ("blind_sets", "r3_long"): 4,
     ("dev_sets", "followups"): 0,
-    ("dev_sets", "round2_dev"): 1,
 }
 
 

@@ -73,3 +73,13 @@ def test_every_content_answer_asks_whether_it_helped(tmp_path: Path) -> None:
         payloads = [b["payload"] for b in feedback_buttons(topic_id)]
         assert payloads == [f'/utile{{"argomento":"{topic_id}"}}', f'/non_utile{{"argomento":"{topic_id}"}}']
         assert all(len(p.encode()) <= 64 for p in payloads)  # Telegram's callback_data limit
+
+
+def test_a_question_on_what_to_eat_in_general_is_not_answered_about_the_foods_of_its_story() -> None:
+    from bot.answers import Turn, asks_what_to_eat
+
+    story = "ho chiuso con salumi e formaggi, cosa mi resta da mangiare?"
+    assert asks_what_to_eat(Turn("dieta_cosa_mangiare", story, confidence=0.95))
+    assert not asks_what_to_eat(Turn("dieta_cosa_mangiare", story, confidence=0.5))  # not sure
+    assert not asks_what_to_eat(Turn("dieta_cosa_mangiare", "il grana lo posso mangiare?", confidence=0.95))
+    assert not asks_what_to_eat(Turn("dieta_cibi_ricchi_fosforo", story, confidence=0.95))

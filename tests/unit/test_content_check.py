@@ -132,3 +132,17 @@ def test_check_output_keeps_drafts_out_of_the_counts(capsys: pytest.CaptureFixtu
     drafts = run_checks().drafts
     assert lines[-2] == drafts_line(drafts)
     assert lines[-1] == "Errori: 0. Avvisi: 0." and code == 0
+
+
+def test_a_broken_food_table_is_reported_with_its_line(tmp_path: Path) -> None:
+    from bot.content_check import check_food_table
+
+    table = (CONTENT_DIR / "alimenti.yml").read_text(encoding="utf-8")
+    assert check_food_table(CONTENT_DIR / "alimenti.yml", set(content_topics())) == []
+    broken = tmp_path / "alimenti.yml"
+    broken.write_text(table.replace("varianti: [salami,", "varianti: ['nduja, salami,", 1), encoding="utf-8")
+    [finding] = check_food_table(broken, set(content_topics()))
+    assert "YAML" in finding.text and finding.line > 1
+    twice = tmp_path / "twice.yml"
+    twice.write_text(table.replace("varianti: [salami,", "varianti: [grana, salami,", 1), encoding="utf-8")
+    assert any("'grana' è sia in" in f.text for f in check_food_table(twice, set(content_topics())))

@@ -65,6 +65,9 @@ def test_the_extractor_finds_foods_and_survives_a_missing_table(tmp_path) -> Non
     ]
     [none] = FoodEntityExtractor(ContentStore(tmp_path)).process([Message({TEXT: "e il grana?"})])
     assert not none.get(ENTITIES)
+    (tmp_path / "alimenti.yml").write_text("alimenti: [nome: 'nduja, grana]\n", encoding="utf-8")  # a typo
+    [broken] = FoodEntityExtractor(ContentStore(tmp_path)).process([Message({TEXT: "e il grana?"})])
+    assert not broken.get(ENTITIES)
 
 
 def test_a_food_named_only_in_the_context_of_another_question_is_not_its_subject() -> None:
@@ -80,3 +83,26 @@ def test_a_food_named_only_in_the_context_of_another_question_is_not_its_subject
     assert subject("mio figlio adora il grana. può mangiarlo?") == ["parmigiano"]
     assert subject("a casa si mangia tanto grana, cosa devo togliere?") == ["parmigiano"]
     assert subject("mangio tanto grana") == ["parmigiano"]
+
+
+def test_a_food_the_sources_say_nothing_about_takes_the_diet_topic_understood() -> None:
+    table = FoodTable(ContentStore().texts("alimenti"))
+    wine, cheese = table.food("vino"), table.food("parmigiano")
+    assert wine is not None and cheese is not None
+    assert wine.topic_for("un bicchiere di vino a cena?", "dieta.cosa_mangiare") == "dieta.cosa_mangiare"
+    assert wine.topic_for("il vino?", "terapia.farmaci") == wine.topic  # not a diet topic
+    assert cheese.topic_for("il grana va bene?", "dieta.cosa_mangiare") == "dieta.cibi_ricchi_fosforo"
+
+
+def test_mothers_milk_is_not_the_food() -> None:
+    from rasa.shared.nlu.constants import ENTITIES, TEXT
+    from rasa.shared.nlu.training_data.message import Message
+
+    from bot.nlu.food_entities import FoodEntityExtractor
+
+    extractor = FoodEntityExtractor(ContentStore())
+    [nursing, milk] = extractor.process(
+        [Message({TEXT: "sto allattando, il farmaco passa nel latte?"}), Message({TEXT: "il latte lo posso bere?"})]
+    )
+    assert not nursing.get(ENTITIES)
+    assert [e["value"] for e in milk.get(ENTITIES)] == ["latte"]

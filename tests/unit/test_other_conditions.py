@@ -27,6 +27,10 @@ from bot.nlu.tfidf_classifier import TOPIC_RANKING_KEY
         "la reumatologa dice calcinosi da sclerodermia. È la vostra calcinosi tumorale?",
         "hanno visto una nefrocalcinosi, ha a che fare con la calcinosi tumorale?",
         "l'ecografia dice tendinite calcifica. È calcinosi tumorale? Devo fare la dieta?",
+        "lo sperone calcaneare è calcinosi?",
+        "calcinosi cutis dopo le iniezioni",
+        "ho la valvola aortica calcifica e del calcio nelle coronarie, devo fare la dieta?",
+        "una calcificazione nel tendine sovraspinoso è calcinosi tumorale?",
     ],
 )
 def test_other_conditions_are_recognised(text: str) -> None:
@@ -38,6 +42,8 @@ def test_other_conditions_are_recognised(text: str) -> None:
     [
         "ho la calcinosi tumorale alla spalla, cosa posso mangiare?",
         "il calcio nel cibo fa male?",
+        # The secondary form, in kidney failure, is calcinosi tumorale.
+        "sono in dialisi e il nefrologo parla di calcinosi tumorale secondaria: la dieta è uguale?",
         "posso giocare a calcio?",
         "quali formaggi hanno tanto calcio?",
         "la calcinosi tumorale colpisce i reni?",

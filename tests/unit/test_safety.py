@@ -522,6 +522,9 @@ def test_empty_inputs() -> None:
         "la massa è un po' gonfia e calda ma febbre niente",
         "la fistola perde un po' di liquido, febbre non ne ha",
         "mia zia tempo fa aveva avuto la febbre con la massa infiammata, ora sta bene",
+        "la burocrazia mi sta soffocando, come si chiede l'esenzione?",
+        "ai prelievi sembra che svenga dalla paura (ma non è mai svenuta davvero)",
+        "ieri mi sentivo soffocare nel tubo per la claustrofobia, perché serve la risonanza?",
     ],
 )
 def test_figures_of_speech_and_past_symptoms_are_not_red_flags(text: str) -> None:
@@ -545,6 +548,8 @@ def test_figures_of_speech_and_past_symptoms_are_not_red_flags(text: str) -> Non
         # Recent and over is still a reason to be seen today.
         "mia figlia è svenuta stamattina a scuola, ora sta bene",
         "ieri sera ho avuto un dolore fortissimo al petto ma è andata",
+        "sto soffocando, la dieta la vediamo dopo",
+        "mia figlia è svenuta dalla paura al prelievo e non si riprende",
     ],
 )
 def test_the_same_words_said_plainly_still_are(text: str) -> None:
@@ -557,6 +562,8 @@ def test_the_same_words_said_plainly_still_are(text: str) -> None:
         ("mi stringe il petto", 0.9, True),
         ("mi stringe il petto", 0.3, False),  # a weak guess
         ("prurito fortissimo da mesi", 0.96, False),  # old, not sudden
+        ("mio figlio respira benissimo e sta bene, può fare nuoto?", 0.9, False),
+        ("a gennaio ho avuto la febbre ma ora sono guarita, rifaccio gli esami?", 0.9, False),
         ("nessuna febbre, solo un po' di rossore sulla massa", 0.8, False),
         ("come capisco se una ferita si sta infettando?", 0.8, False),  # a general question
         ("mi sento soffocare dalle regole", 0.9, False),

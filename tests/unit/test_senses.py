@@ -17,6 +17,8 @@ from bot.senses import denies_pain, meant_intent
         ("che cibi fanno male con la calcinosi?", "terapia_dolore", "evitare_riepilogo"),
         ("chi legge questa chat?", "chi_sei", "privacy"),
         ("chi può vedere i miei dati?", "aiuto", "privacy"),
+        ("l'acqua gassata va bene?", "riabilitazione_idrochinesiterapia", "dieta_cosa_mangiare"),
+        ("quanti litri d'acqua devo bere?", "riabilitazione_idrochinesiterapia", "dieta_cosa_mangiare"),
     ],
 )
 def test_the_sense_around_the_word_decides(text: str, predicted: str, meant: str) -> None:
@@ -30,6 +32,8 @@ def test_the_sense_around_the_word_decides(text: str, predicted: str, meant: str
         ("mi fa male il gomito", "terapia_dolore"),
         ("chi sei?", "chi_sei"),
         ("posso giocare a calcio?", "riabilitazione_esercizio"),  # already right
+        ("in piscina l'acqua calda aiuta?", "riabilitazione_idrochinesiterapia"),
+        ("dopo la terapia in acqua posso bere?", "riabilitazione_idrochinesiterapia"),
     ],
 )
 def test_otherwise_the_classifier_stays(text: str, predicted: str) -> None:
