@@ -382,7 +382,11 @@ class Answerer:
             caveat = str(self.content.dialogue("sicurezza.avvertenza_personale").get("testo", ""))
         reply.slots["ultimo_argomento"] = last.id
         if key is not None:
-            return self.topic_message(last, last.follow_ups[key], preface=caveat)
+            detail = last.follow_ups[key]
+            if asked is not None and not text_mentions(detail, asked):  # name what was asked
+                note = str(self.content.dialogue("seguito.nella_scheda").get("testo", "")).replace("{cosa}", asked)
+                detail = f"{note.strip()}\n\n{detail}"
+            return self.topic_message(last, detail, preface=caveat)
         if asked is None:
             note = str(self.content.dialogue("seguito.non_trovato").get("testo", ""))
         else:
@@ -427,8 +431,11 @@ class Answerer:
         """The answer about the foods the message names (the table's group of each), under
         the topic of the first one; None when it names none."""
         table = self.foods.get()
-        names = [str(e.get("value")) for e in turn.entities if e.get("entity") == "alimento"]
-        foods = [f for f in (table.food(n) for n in dict.fromkeys(names)) if f is not None]
+        written: dict[str, str] = {}  # generic name -> the word the message used
+        for e in turn.entities:
+            if e.get("entity") == "alimento":
+                written.setdefault(str(e.get("value")), turn.text[int(e.get("start") or 0) : int(e.get("end") or 0)])
+        foods = [f for f in (table.food(n, w) for n, w in written.items()) if f is not None]
         if not foods:
             return None
         topic = self.content.topic(foods[0].topic_for(turn.text, content_intents().get(turn.intent)))

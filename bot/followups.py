@@ -34,7 +34,8 @@ _LEAD = re.compile(
 _ARTICLE = re.compile(r"^(?:il|lo|la|i|gli|le|un|una|uno)\s+|^(?:l|un)'\s*", re.IGNORECASE)
 _TRAIL = re.compile(
     r"\s+(?:invece|anche|pure|come la mettiamo|(?:lo|la|li|le|ne) posso \w+|posso \w+|"
-    r"si può \w+|si puo \w+|va bene|vanno bene|fa male|fanno male|vale lo stesso|è uguale)\s*$",
+    r"si può \w+|si puo \w+|va bene|vanno bene|fa male|fanno male|vale lo stesso|è uguale|"
+    r"perché|perche|come mai|quindi|allora)\s*$",
     re.IGNORECASE,
 )
 _END_PUNCT = re.compile(r"[\s?!.,;:]+$")

@@ -68,6 +68,7 @@ class FoodTable:
                 if normalize(str(word)):
                     words.setdefault(normalize(str(word)), name)
         self._words = words
+        self._brands = {normalize(str(b)) for e in self.foods.values() for b in e.get("marche") or []}
         alternatives = sorted(words, key=len, reverse=True)  # longest first: "latte di soia"
         # Words of a name may be joined by spaces, hyphens or apostrophes ("coca-cola").
         spelled = [r"[\s'-]+".join(map(re.escape, w.split())) for w in alternatives]
@@ -83,12 +84,19 @@ class FoodTable:
             found.setdefault(name, FoodMatch(name, m.start(), m.end()))
         return list(found.values())
 
-    def food(self, name: str) -> Food | None:
+    def food(self, name: str, as_written: str = "") -> Food | None:
+        """The food ``name``; ``as_written``, the word the message used, is shown beside the
+        name when it is another one ("Sardina (sardine): ..."), so that the answer names what
+        was asked, except a brand (the table never names brands)."""
         entry = self.foods.get(name)
         if entry is None:
             return None
         group = self.groups[str(entry["gruppo"])]
-        text = str(group.get("testo", "")).replace("{alimento}", name.capitalize())
+        shown = name.capitalize()
+        written = " ".join(as_written.split())
+        if written and normalize(written) not in (normalize(name), *self._brands):
+            shown = f"{shown} ({written.lower()})"
+        text = str(group.get("testo", "")).replace("{alimento}", shown)
         named = group.get("argomento_se_nomina") or {}
         return Food(
             name,

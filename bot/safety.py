@@ -136,7 +136,8 @@ _DISMISSED_AFTER = re.compile(
         r"quando (?:\w+ ){0,3}?(?:mi |ci |l )?(?:hanno|ha|ho) (?:detto|chiesto|letto|visto|"
         r"sentito|comunicato|fatto vedere)"
         r"|(?:ora|adesso|poi|ormai|gia) (?:e |ora )?passat"
-        r"|dall?[ea]? (?:regol|dieta|burocrazi|cart[ae]|domand|pensier|impegn|preoccupazion))"
+        r"|(?:dall?[ea]?|da (?:tutt[aei] )?(?:quest[aei]|quell[aei]))\s*(?:regol|dieta|burocrazi|cart[ae]|domand|"
+        r"pensier|impegn|preoccupazion|divieti|cose da fare))"
         r"|(?:dieta|menu|ricett\w*)\b)"
     )
 )
@@ -153,16 +154,39 @@ _NEGATED_AFTER_WINDOW = 20
 # a fainting or a chest pain that passed is still a reason to be seen today.
 _LONG_AGO = (
     r"(?:(?:\d+|un|due|tre|quattro|cinque|qualche|molti|tanti|diversi|parecchi) )?(?:anni|mesi) fa"
+    r"|(?:un|1) (?:anno|mese) fa"
     r"|(?:l|un) anno scorso|(?:l|un) estate scorsa|tempo fa|da piccol\w*|da bambin\w*|da ragazz\w*"
+    r"|(?:\d+|due|tre|quattro|qualche|alcune|diverse|parecchie) settimane fa|la settimana scorsa"
+    r"|(?:il|lo) (?:mese|inverno|autunno) scorso|(?:la|l) (?:primavera|estate) scorsa"
+    r"|(?:a|ad|in|lo scorso|a inizio|a fine|verso) (?:gennaio|febbraio|marzo|aprile|maggio|giugno|"
+    r"luglio|agosto|settembre|ottobre|novembre|dicembre)"
+)
+# Said right after the symptom, it is chronic, not sudden: "il fiato corto da anni", "rossa e
+# calda da qualche mese" (self-harm is never taken back).
+_CHRONIC_AFTER = re.compile(
+    _sq(
+        r"(?:\s+\w+){0,2}?\s+da (?:(?:qualche|un|una|due|tre|quattro|cinque|sei|molti|molte|diversi|"
+        r"diverse|parecchi\w*|tant\w*|\d+) )?(?:mes[ei]|ann[oi]|tempo|sempre|una vita)\b"
+    )
 )
 _FIGURATIVE = (
     r"(?:dal|dalle|dalla) (?:ridere|risate|noia|fame|sonno|vergogna|gioia|emozione|felicita)"
-    r"|(?:solo |sempre |gia )?(?:a|al|alla|quando|se) (?:vedere|vedo|vede|vista|pensiero|"
-    r"pensarci|sentire|sento) (?:\w+ )?(?:un |l |il |la |i |gli |le )?(?:ago|aghi|sangue|"
+    r"|di (?:stanchezza|fatica|caldo|freddo|sonno|noia|fame|sete|vergogna|invidia|nostalgia)"
+    r"|(?:solo |sempre |gia )?(?:a|al|alla|quando|se|ogni volta che) (?:vedere|vedo|vede|vista|"
+    r"pensiero|pensarci|sentire|sento) (?:\w+ )?(?:un |l |il |la |i |gli |le )?(?:ago|aghi|sangue|"
     r"siring\w*|punture|prelievo|prelievi)"
+    r"|(?:solo )?a pensarci|(?:al|solo al) (?:solo )?pensiero"
+    r"|ogni volta che (?:\w+ ){0,3}?(?:vedo|vede|penso|pensa|leggo|legge|ordinano|mangiano|parlano)"
 )
 # "è svenuto l'anno scorso", "ho avuto la febbre anni fa": a past tense, then when.
 _LONG_AGO_AFTER = re.compile(_sq(rf"(?:\s+\w+){{0,2}}?\s+(?:{_LONG_AGO})\b"))
+# "il dolore fortissimo che avevo alla spalla l'anno scorso"
+_PAST_CLAUSE_AFTER = re.compile(
+    _sq(
+        r"\s+che (?:avevo|aveva|avevamo|avevano|ho avuto|ha avuto|abbiamo avuto|hanno avuto)\b"
+        rf"(?:\s+\w+){{0,4}}?\s+(?:{_LONG_AGO})\b"
+    )
+)
 _PAST_TENSE_BEFORE = re.compile(
     _sq(r"\b(?:e|sono|era|ero|erano|siamo|ha|ho|hanno|aveva|avevo|avevano|abbiamo)(?:\s+\w+){0,2}\s*$")
 )
@@ -192,7 +216,24 @@ _FIGURATIVE_SUBJECT_BEFORE = re.compile(
 )
 
 
+# A reaction to news ("quando ha letto la parola tumorale è quasi svenuto").
+_REACTION_BEFORE = re.compile(
+    _sq(
+        r"\bquando (?:\w+ ){0,2}?(?:ha|ho|hanno|abbiamo|mi hanno|gli hanno|le hanno|ci hanno) "
+        r"(?:letto|sentito|visto|saputo|detto|comunicato)\b(?:\s+\w+){0,10}\s*$"
+    )
+)
+# Feeling short of air in the MRI tube: claustrophobia, not a breathing problem.
+_CLAUSTROPHOBIA = re.compile(_sq(r"\b(?:claustrofob\w*|risonanz\w*|nel tubo|li dentro)\b"))
+_AIR = re.compile(_sq(r"soffoc|manc\w* (?:l )?aria"))
+
+
 def _dismissed(text: str, start: int, end: int) -> bool:
+    near = text[max(0, start - _STORY_WINDOW) : end + _STORY_WINDOW]
+    if _AIR.search(text[start:end]) and _CLAUSTROPHOBIA.search(near) and not _HAPPENED.search(text[start:end]):
+        return True
+    if _REACTION_BEFORE.search(text[max(0, start - _STORY_WINDOW) : start]):
+        return True
     return (
         _DISMISSED_AFTER.match(text, end, end + _DISMISSED_WINDOW) is not None
         or _FIGURATIVE_AFTER.match(text, end, end + _DISMISSED_WINDOW) is not None
@@ -209,6 +250,8 @@ def _long_past(text: str, start: int, end: int) -> bool:
     if (m := _LONG_AGO_BEFORE.search(before)) and not _NOW.search(before, m.end()):
         return True
     if _LAUGH_BEFORE.search(before):
+        return True
+    if _PAST_CLAUSE_AFTER.match(text, end, end + _STORY_WINDOW) or _CHRONIC_AFTER.match(text, end, end + _STORY_WINDOW):
         return True
     return bool(
         _PAST_TENSE_BEFORE.search(before) and _LONG_AGO_AFTER.match(text, end, end + _STORY_WINDOW)
@@ -463,6 +506,9 @@ _SELF_HARM = _rx(
     r"\bvorrei essere mort[oa]\b",
     r"\bpensier\w* di (?:morte|farla finita|togliermi|uccidermi|morire)\b",
     r"\btagliarmi le vene\b",
+    # an overdose thought of: "ho pensato di prenderle tutte" (the pills)
+    r"\b(?:(?:ho pensato|pensavo|penso|avevo voglia|ho voglia|ho avuto voglia) di|voglio|vorrei|volevo) "
+    r"(?:prender(?:le|li)|prendere|ingoiar(?:le|li)|ingoiare) (?:tutt[ei]|un intero|l intero|tutto il)\b",
     r"\bbuttarmi (?:giu|dal|dalla|sotto|da)\b",
     r"\bimpiccarmi\b",
     r"\bnon vale (?:piu )?la pena (?:di )?vivere\b",
@@ -500,7 +546,8 @@ _SELF_HARM_RULE = _Rule(
     "vivere", "esistere", "non ce la fa", "mor", "pensier", "vene", "buttarmi", "impiccarmi",
     "senso", "kill", "end ", "die", "self", "myself", "selbstmord", "umbringen", "leben",
     "esserci", "ci fossi", "svegliarmi", "come farl", "tagli", "pastiglie", "pillole",
-    "compresse", "medicine",
+    "compresse", "medicine", "pensato di", "pensavo di", "penso di", "voglio", "vorrei", "volevo",
+    "voglia di",
 )
 
 # Fever together with an inflamed lump or an open / discharging / infected wound.
@@ -659,11 +706,26 @@ _SYMPTOM_RULES = (
 )
 
 
+# A severe pain (not a chest pain) that is gone: "il dolore forte di ieri è sparito del tutto".
+# A fainting, a chest pain or breathlessness that passed is still a reason to be seen today.
+_GONE_AFTER = re.compile(
+    _sq(r"(?:\s+\w+){0,3}?\s+(?:e |ora e |adesso e |poi e )?(?:sparit\w*|passat\w*|andat\w* via|finit\w*)\b")
+)
+
+
+def _severe_pain(text: str) -> bool:
+    return any(
+        not _taken_back(text, m.start(), m.end()) and not _GONE_AFTER.match(text, m.end(), m.end() + _DISMISSED_WINDOW)
+        for m in _SEVERE_PAIN_RULE.finditer(text)
+    )
+
+
 def _urgent_match_form(text: str) -> bool:
     if _found(_SELF_HARM_RULE, text, negatable=False) or _GIVING_UP.match(text):
         return True
     if not _is_generic_question(text):
-        return any(_found(rule, text) for rule in _SYMPTOM_RULES) or _fever_red_flag(text)
+        others = (rule for rule in _SYMPTOM_RULES if rule is not _SEVERE_PAIN_RULE)
+        return any(_found(rule, text) for rule in others) or _severe_pain(text) or _fever_red_flag(text)
     # A general question ("il dolore al petto è un sintomo?") is not an emergency, unless
     # the message opens with the bare symptom ("dolore al petto, è un sintomo?").
     return any(
@@ -1100,7 +1162,7 @@ _CALM_CONTEXT = re.compile(
         r"(?:giorni|settiman\w*|mes[ei]|ann[oi]|tempo|sempre)\b"
         r"|\b(?:non|nessun\w*|niente|senza)\s+(?:\w+\s+){0,3}?(?:dolor\w*|male|febbre|pus|"
         r"sangue|fa male|brucia|fastidio)\b"
-        r"|\b(?:st[aoi] bene|stanno bene|respir\w* (?:bene|benissimo|normalmente)|guarit\w*|"
+        r"|\b(?<!non )(?:st[aoi] bene|stanno bene|respir\w* (?:bene|benissimo|normalmente)|guarit\w*|"
         r"tutto (?:a posto|bene|tranquillo))\b"
         r"|\b(?:come (?:capisco|faccio a capire|si capisce|riconosco)|cosa (?:fare|faccio) se|"
         r"quando (?:devo|bisogna) (?:chiamare|andare)|in generale|solo curiosita)\b"

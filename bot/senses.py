@@ -58,8 +58,18 @@ def denies_pain(text: str) -> bool:
     return bool(denied) and all(any(a <= w < b for a, b in denied) for w in words)
 
 
-# "sto allattando, il farmaco passa nel latte?": mother's milk is not the food "latte".
-BREAST_MILK = re.compile(r"\ballatt\w*|\blatte (?:materno|della mamma|di mamma)\b")
+# Foods of the table named in another sense: mother's milk ("sto allattando, il farmaco passa
+# nel latte?"), the chalky paste that comes out of a mass ("esce una pasta bianca tipo gesso").
+NOT_THE_FOOD = {
+    "latte": re.compile(r"\ballatt\w*|\blatte (?:materno|della mamma|di mamma)\b"),
+    "pasta": re.compile(r"\bpasta (?:bianc\w*|gessos\w*|tipo gesso|come (?:il )?gesso|dens\w*|cremos\w*)|\besce (?:\w+ ){0,2}pasta\b"),
+}
+
+
+def not_the_food(name: str, text: str) -> bool:
+    """The food ``name`` is named in ``text`` in another sense (NOT_THE_FOOD)."""
+    pattern = NOT_THE_FOOD.get(name)
+    return pattern is not None and pattern.search(normalize(text)) is not None
 # Water to drink is not the hydrotherapy pool ("l'acqua gassata va bene?").
 DRINKING_WATER = re.compile(
     r"\bacqua (?:frizzante|gassata|naturale|liscia|minerale|del rubinetto|di rubinetto|in bottiglia)\b"

@@ -28,7 +28,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.content import ContentStore
 from bot.foods import CurrentFoodTable, FoodMatch, FoodTable
-from bot.senses import BREAST_MILK
+from bot.senses import not_the_food
 from bot.text import normalize
 
 ENTITY = "alimento"
@@ -87,7 +87,7 @@ class FoodEntityExtractor(GraphComponent, EntityExtractorMixin):
             found = [
                 {"entity": ENTITY, "value": m.name, "start": m.start, "end": m.end}
                 for m in asked_foods(text, table.find(text))
-                if not (m.name == "latte" and BREAST_MILK.search(normalize(text)))
+                if not not_the_food(m.name, text)
             ]
             if found:
                 entities = message.get(ENTITIES, []) + self.add_extractor_name(found)

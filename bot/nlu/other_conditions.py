@@ -59,15 +59,30 @@ COMPARISON = re.compile(
 )
 
 
-# Kidney failure and dialysis cause the secondary form: "sono in dialisi e il nefrologo parla
-# di calcinosi tumorale secondaria" is about calcinosi tumorale.
+# Kidney failure and dialysis cause the secondary form ("sono in dialisi e il nefrologo parla
+# di calcinosi tumorale secondaria"), and high phosphorus, so a person on dialysis asking
+# about the diet, binders, vitamin D or additives is answered on that: kidney words count
+# only when the message speaks of calcifications and not of those.
 KIDNEY = re.compile(r"dialisi|dializzat\w*|insufficienza renale")
+CALCIFICATION = re.compile(rf"\b(?:{_CALC}|deposit\w*)\b")
+KIDNEY_QUESTION = re.compile(
+    r"\b(?:fosforo|fosfat\w*|legant\w*|chelant\w*|carbonato|vitamina d|dieta|cib\w*|mangi\w*|"
+    r"additiv\w*|etichett\w*|cucin\w*|aliment\w*)\b"
+)
+# "una reumatologa mi ha detto che è calcinosi tumorale e non gotta": a condition ruled out.
+RULED_OUT = re.compile(r"\b(?:non|e non|escluso|esclusa|esclus\w* (?:la|il|l))\s+(?:e\s+)?(?:una\s+|la\s+|il\s+)?$")
 
 
 def names_other_condition(text: str) -> bool:
     """True when ``text`` is about a calcification that is not calcinosi tumorale."""
     form = normalize(text)
-    named = [m.group() for m in OTHER_CONDITION.finditer(form)]
+    named = [
+        m.group() for m in OTHER_CONDITION.finditer(form)
+        if not RULED_OUT.search(form[max(0, m.start() - 20) : m.start()])
+    ]
+    if all(KIDNEY.fullmatch(n) for n in named):
+        if not CALCIFICATION.search(form) or KIDNEY_QUESTION.search(form):
+            named = []
     if not named:
         return False
     if not THIS_DISEASE.search(form):

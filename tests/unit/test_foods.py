@@ -94,15 +94,30 @@ def test_a_food_the_sources_say_nothing_about_takes_the_diet_topic_understood() 
     assert cheese.topic_for("il grana va bene?", "dieta.cosa_mangiare") == "dieta.cibi_ricchi_fosforo"
 
 
-def test_mothers_milk_is_not_the_food() -> None:
+def test_a_food_word_in_another_sense_is_not_the_food() -> None:
     from rasa.shared.nlu.constants import ENTITIES, TEXT
     from rasa.shared.nlu.training_data.message import Message
 
     from bot.nlu.food_entities import FoodEntityExtractor
 
     extractor = FoodEntityExtractor(ContentStore())
-    [nursing, milk] = extractor.process(
-        [Message({TEXT: "sto allattando, il farmaco passa nel latte?"}), Message({TEXT: "il latte lo posso bere?"})]
+    nursing, milk, paste, pasta, greeting = extractor.process(
+        [
+            Message({TEXT: "sto allattando, il farmaco passa nel latte?"}),
+            Message({TEXT: "il latte lo posso bere?"}),
+            Message({TEXT: "dal bozzo esce una pasta bianca tipo gesso, che roba è?"}),
+            Message({TEXT: "la pasta la posso mangiare?"}),
+            Message({TEXT: "buondì a tutti, ogni quanto si fanno i controlli?"}),
+        ]
     )
-    assert not nursing.get(ENTITIES)
+    assert not nursing.get(ENTITIES) and not paste.get(ENTITIES) and not greeting.get(ENTITIES)
     assert [e["value"] for e in milk.get(ENTITIES)] == ["latte"]
+    assert [e["value"] for e in pasta.get(ENTITIES)] == ["pasta"]
+
+
+def test_the_answer_names_the_food_as_the_message_wrote_it_but_never_a_brand() -> None:
+    table = FoodTable(ContentStore().texts("alimenti"))
+    sardines, cola, cheese = table.food("sardina", "sardine"), table.food("bibita a base di cola", "Coca Cola"), table.food("parmigiano", "Parmigiano")
+    assert sardines is not None and sardines.text.startswith("Sardina (sardine): ")
+    assert cola is not None and cola.text.startswith("Bibita a base di cola: ")
+    assert cheese is not None and cheese.text.startswith("Parmigiano: ")

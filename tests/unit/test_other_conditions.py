@@ -44,6 +44,11 @@ def test_other_conditions_are_recognised(text: str) -> None:
         "il calcio nel cibo fa male?",
         # The secondary form, in kidney failure, is calcinosi tumorale.
         "sono in dialisi e il nefrologo parla di calcinosi tumorale secondaria: la dieta è uguale?",
+        # Dialysis as the story of a question on the diet, binders or additives.
+        "faccio la dialisi peritoneale: ci sono additivi precisi da cercare sulle etichette?",
+        "ho un'insufficienza renale e calcificazioni sotto la pelle, il carbonato di calcio va bene?",
+        # A condition ruled out.
+        "la reumatologa dice che è calcinosi tumorale e non gotta come pensavano, il dolore resta",
         "posso giocare a calcio?",
         "quali formaggi hanno tanto calcio?",
         "la calcinosi tumorale colpisce i reni?",

@@ -525,6 +525,20 @@ def test_empty_inputs() -> None:
         "la burocrazia mi sta soffocando, come si chiede l'esenzione?",
         "ai prelievi sembra che svenga dalla paura (ma non è mai svenuta davvero)",
         "ieri mi sentivo soffocare nel tubo per la claustrofobia, perché serve la risonanza?",
+        # Weeks or months ago, or chronic: not sudden.
+        "due settimane fa sono svenuta per il caldo, con la calcinosi devo stare attenta al sole?",
+        "il dolore fortissimo che avevo alla spalla l'anno scorso è passato, posso fare palestra?",
+        "a marzo ho avuto un dolore forte al petto, era una contrattura. la calcinosi dà problemi al cuore?",
+        "mio padre ha il fiato corto da anni per la bronchite, la calcinosi c'entra?",
+        "la massa è rossa e calda da qualche mese ma senza febbre, è normale?",
+        "il dolore forte di ieri è sparito del tutto, a chi lo dico se torna?",
+        "sono claustrofobica, già mi sento soffocare solo a pensarci: serve la risonanza?",
+        "svengo ogni volta che vedo il sangue, come faccio coi controlli?",
+        "mi sento morire ogni volta che gli amici ordinano la pizza",
+        "mi sento soffocare da tutte queste regole sul cibo",
+        "un anno fa avevo la febbre alta e la spalla rossa, ora è tutto a posto",
+        "quando ha letto la parola tumorale è quasi svenuto, perché si chiama così?",
+        "è da stamattina che mi sento morire di stanchezza, ieri ho traslocato",
     ],
 )
 def test_figures_of_speech_and_past_symptoms_are_not_red_flags(text: str) -> None:
@@ -550,6 +564,14 @@ def test_figures_of_speech_and_past_symptoms_are_not_red_flags(text: str) -> Non
         "ieri sera ho avuto un dolore fortissimo al petto ma è andata",
         "sto soffocando, la dieta la vediamo dopo",
         "mia figlia è svenuta dalla paura al prelievo e non si riprende",
+        "da ieri ho un dolore fortissimo al petto",
+        "due settimane fa mi hanno operato, ora ho un dolore fortissimo al petto",
+        "ho il fiato corto da stamattina",
+        "sono in risonanza e non riesco a respirare",
+        "mi sento morire di dolore alla spalla",
+        "ho un dolore al petto ogni volta che faccio le scale",
+        "ho preso in mano le pastiglie di mia madre e ho pensato di prenderle tutte. non sto bene",
+        "ieri sera ho avuto un dolore fortissimo al petto ma è passato",
     ],
 )
 def test_the_same_words_said_plainly_still_are(text: str) -> None:
@@ -564,6 +586,7 @@ def test_the_same_words_said_plainly_still_are(text: str) -> None:
         ("prurito fortissimo da mesi", 0.96, False),  # old, not sudden
         ("mio figlio respira benissimo e sta bene, può fare nuoto?", 0.9, False),
         ("a gennaio ho avuto la febbre ma ora sono guarita, rifaccio gli esami?", 0.9, False),
+        ("non l'ho fatto ma non sto bene", 0.9, True),  # "non sto bene" is not calm
         ("nessuna febbre, solo un po' di rossore sulla massa", 0.8, False),
         ("come capisco se una ferita si sta infettando?", 0.8, False),  # a general question
         ("mi sento soffocare dalle regole", 0.9, False),
