@@ -30,7 +30,13 @@ from bot.foods import CurrentFoodTable
 from bot.safety import mentions_own_values, needs_specialist_only
 from bot.senses import SPORT
 from bot.text import normalize
-from bot.topics import DIALOGUE_INTENTS, FEEDBACK_INTENTS, content_intents, intent_for_topic
+from bot.topics import (
+    DIALOGUE_INTENTS,
+    FEEDBACK_INTENTS,
+    REMINDER_INTENTS,
+    content_intents,
+    intent_for_topic,
+)
 
 # A content intent that the classifier ranks this high, behind an urgent override,
 # is answered after the emergency message.
@@ -73,6 +79,21 @@ WHAT_TO_EAT = re.compile(
 )
 GENERAL_DIET_INTENTS = frozenset({"dieta_cosa_mangiare", "dieta_povera_fosforo"})
 GENERAL_DIET_CONFIDENCE = 0.8
+
+
+UNSURE_IN_CONTEXT = frozenset({*REMINDER_INTENTS, "affermazione", "negazione"})
+
+
+def unsure_follow_up(turn: Turn) -> bool:
+    """A short follow-up to a content answer ("come li contatto?" after the association, "e
+    se non voglio cambiare?") that the classifier, unsure, took for a reminder request or a
+    bare yes or no: it stays in the answer's context."""
+    return (
+        turn.intent in UNSURE_IN_CONTEXT
+        and turn.confidence < SWITCH_TOPIC_CONFIDENCE
+        and str(turn.slots.get("ultimo_argomento") or "") in content_intents().values()
+        and (is_elliptical(turn.text) or refers_back(turn.text))
+    )
 
 
 def asks_what_to_eat(turn: Turn) -> bool:
@@ -255,7 +276,7 @@ class Answerer:
                 reply.slots["ultimo_argomento"] = secondary.id
             return reply
 
-        if self.reminders is not None:
+        if self.reminders is not None and not unsure_follow_up(turn):
             handled = self.reminders.handle(turn)
             if handled is not None:
                 reply.messages.extend(handled.messages)
@@ -359,7 +380,7 @@ class Answerer:
                 return self.dialogue(last_id)
         last = self.content.topic(last_id)
         allowed = CONTEXT_INTENTS | set(content_intents()) | (POINTING_INTENTS if pointing else set())
-        if last is None or turn.intent not in allowed:
+        if last is None or (turn.intent not in allowed and not unsure_follow_up(turn)):
             return None
         if not (elliptical or pointing) and turn.intent != "seguito":
             return None

@@ -83,3 +83,13 @@ def test_a_question_on_what_to_eat_in_general_is_not_answered_about_the_foods_of
     assert not asks_what_to_eat(Turn("dieta_cosa_mangiare", story, confidence=0.5))  # not sure
     assert not asks_what_to_eat(Turn("dieta_cosa_mangiare", "il grana lo posso mangiare?", confidence=0.95))
     assert not asks_what_to_eat(Turn("dieta_cibi_ricchi_fosforo", story, confidence=0.95))
+
+
+def test_an_unsure_reminder_or_yes_no_guess_after_a_content_answer_is_a_follow_up() -> None:
+    from bot.answers import Turn, unsure_follow_up
+
+    after = {"ultimo_argomento": "rete.aifosf"}
+    assert unsure_follow_up(Turn("promemoria_fatto", "come li contatto?", confidence=0.2, slots=after))
+    assert unsure_follow_up(Turn("negazione", "e se non voglio cambiare?", confidence=0.36, slots=after))
+    assert not unsure_follow_up(Turn("promemoria_fatto", "fatto gli esami ieri", confidence=0.9, slots=after))
+    assert not unsure_follow_up(Turn("promemoria_fatto", "come li contatto?", confidence=0.2))  # no answer before
