@@ -72,10 +72,13 @@ REFERS_BACK_WORDS = 6
 _QUESTION_WORD = r"(?:chi|come|dove|quando|quanto|perche|cosa|che cosa|a chi|da chi)"
 _MODAL = r"(?:posso|puoi|puo|possiamo|devo|deve|devi|dobbiamo|si puo|si deve|bisogna|conviene)"
 _CLITIC = r"(?:(?:me|te|ce|ve|se)\s+)?(?:lo|la|li|le|ne|gli)"
-_CLITIC_VERB = re.compile(rf"^(?:{_QUESTION_WORD}\s+{_CLITIC}\s+(?!\d)\w{{2,}}|{_CLITIC}\s+{_MODAL}\b)")
+_CLITIC_VERB = re.compile(
+    rf"^(?:{_QUESTION_WORD}\s+(?:{_CLITIC}|si)\s+(?!\d)\w{{2,}}|{_CLITIC}\s+{_MODAL}\b)"
+)
 _SUBJECTLESS_VERB = re.compile(
-    r"^(?:hanno|fanno|danno|costano|costa|servono|funziona|funzionano|durano|rimborsano|"
-    r"passano|mandano|organizzano)\b"
+    r"^(?:ha|hanno|fanno|danno|costano|costa|serve|servono|funziona|funzionano|durano|rimborsano|"
+    r"passano|mandano|organizzano|vale|valgono|bisogna|occorre|si (?:fa|fanno|paga|pagano|trova|"
+    r"trovano|prende|prendono|medica|medicano|prenota|prenotano|chiede|chiedono))\b"
 )
 _POINTS_BACK = re.compile(r"\b(?:apposta|per questo|per quello|per questa cosa|anche loro)\b")
 

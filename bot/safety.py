@@ -99,8 +99,26 @@ _NEGATED_TAIL = re.compile(
 _NEGATION_LOOKBACK = 60
 
 
-def _negated(text: str, start: int) -> bool:
-    return _NEGATED_TAIL.search(text[max(0, start - _NEGATION_LOOKBACK) : start]) is not None
+# "mai avuto svenimenti", but not "mai avuto un dolore così" (the worst ever is a red flag).
+_NEVER_TAIL = re.compile(_sq(rf"\bmai (?:avut[oaie]|stat[oaie]|succes\w*)\s+(?:{_FILLER}\s+){{0,3}}$"))
+_LIKE_NEVER_BEFORE = re.compile(
+    _sq(
+        r"\bcosi\b(?!\s+(?:non|da|che|ci|vi|ti|mi|lo|la|si)\b)|\bcome (?:questo|questa|quest[oa] volta|ora|"
+        r"adesso|oggi|stanotte)\b|\bdel genere\b|\bsimil\w*|\bprima d ora\b|\bin vita mia\b"
+    )
+)
+_LIKE_NEVER_WINDOW = 30
+
+
+def _negated(text: str, start: int, end: int | None = None) -> bool:
+    before = text[max(0, start - _NEGATION_LOOKBACK) : start]
+    if _NEGATED_TAIL.search(before) is not None:
+        return True
+    return (
+        end is not None
+        and _NEVER_TAIL.search(before) is not None
+        and _LIKE_NEVER_BEFORE.search(text, start, end + _LIKE_NEVER_WINDOW) is None
+    )
 
 
 def _positions(regex: re.Pattern[str] | _Rule, text: str, negatable: bool = True) -> list[int]:
@@ -120,7 +138,7 @@ def _taken_back(text: str, start: int, end: int) -> bool:
     """The symptom at ``text[start:end]`` is denied before or after ("febbre niente"), is
     long past ("anni fa sono svenuta"), or a figure of speech."""
     return (
-        _negated(text, start)
+        _negated(text, start, end)
         or _NEGATED_AFTER.match(text, end, end + _NEGATED_AFTER_WINDOW) is not None
         or _dismissed(text, start, end)
         or _long_past(text, start, end)
@@ -154,7 +172,8 @@ _NEGATED_AFTER_WINDOW = 20
 # a fainting or a chest pain that passed is still a reason to be seen today.
 _LONG_AGO = (
     r"(?:(?:\d+|un|due|tre|quattro|cinque|qualche|molti|tanti|diversi|parecchi) )?(?:anni|mesi) fa"
-    r"|(?:un|1) (?:anno|mese) fa"
+    r"|(?:un|1) (?:anno|mese) fa|in passato|un tempo"
+    r"|una volta(?! (?:al|alla|a|ogni|per|la settimana|il mese|l anno|che))"
     r"|(?:l|un) anno scorso|(?:l|un) estate scorsa|tempo fa|da piccol\w*|da bambin\w*|da ragazz\w*"
     r"|(?:\d+|due|tre|quattro|qualche|alcune|diverse|parecchie) settimane fa|la settimana scorsa"
     r"|(?:il|lo) (?:mese|inverno|autunno) scorso|(?:la|l) (?:primavera|estate) scorsa"
@@ -176,6 +195,11 @@ _FIGURATIVE = (
     r"pensiero|pensarci|sentire|sento) (?:\w+ )?(?:un |l |il |la |i |gli |le )?(?:ago|aghi|sangue|"
     r"siring\w*|punture|prelievo|prelievi)"
     r"|(?:solo )?a pensarci|(?:al|solo al) (?:solo )?pensiero"
+    r"|(?:a|al|quando|dopo aver) (?:vedere|vedo|visto|ho visto|leggere|letto|ho letto|sentire|sentito) "
+    r"(?:\w+ ){0,2}?(?:prezz\w*|cont[oi]|cost[oi]|bollett\w*|scontrin\w*|ticket|cifr\w*|parcell\w*|"
+    r"preventiv\w*|spes[ae])"
+    r"|(?:una )?(?:risat\w*|sbadigli\w*|urlo|grido)"
+    r"|(?:co|con|per|dal|dall|da) (?:st |sto |questo |questa |quest )?(?:caldo|afa|umidita|calura)"
     r"|ogni volta che (?:\w+ ){0,3}?(?:vedo|vede|penso|pensa|leggo|legge|ordinano|mangiano|parlano)"
 )
 # "è svenuto l'anno scorso", "ho avuto la febbre anni fa": a past tense, then when.
@@ -200,6 +224,12 @@ _HAPPENED = re.compile(r"(?:ut|at|ment)[oaie]$")
 # "ridevo così tanto che mi mancava il fiato"
 _LAUGH_BEFORE = re.compile(_sq(r"\b(?:rid\w*|risat\w*)\b(?:\s+\w+){0,7}\s*$"))
 _LONG_AGO_BEFORE = re.compile(_sq(rf"\b(?:{_LONG_AGO})\b(?:\s+\w+){{0,5}}\s*$"))
+# Further back when the symptom is told in the imperfect: "anni fa la massa mi bloccava la
+# gamba e avevo dolori tremendi".
+_LONG_AGO_FAR_BEFORE = re.compile(_sq(rf"\b(?:{_LONG_AGO})\b(?:\s+\w+){{0,12}}\s*$"))
+_IMPERFECT_BEFORE = re.compile(
+    _sq(r"\b(?:avevo|aveva|avevamo|avevano|facevo|faceva|facevano|era|ero|erano|stavo|stava)(?:\s+\w+){0,3}\s*$")
+)
 # A new, present event after the story brings the symptom back: "anni fa ... ora ho".
 _NOW = re.compile(_sq(r"\b(?:ora|adesso|oggi|ieri|stanotte|stamattina|stasera|da ieri)\b"))
 _STORY_WINDOW = 70
@@ -223,6 +253,15 @@ _REACTION_BEFORE = re.compile(
         r"(?:letto|sentito|visto|saputo|detto|comunicato)\b(?:\s+\w+){0,10}\s*$"
     )
 )
+# "se avessi dolori fortissimi di notte a chi mi rivolgo?": a question about a case to come.
+_HYPOTHETICAL_BEFORE = re.compile(
+    _sq(
+        r"\b(?:se|nel caso|qualora|casomai|mettiamo che)\s+(?:\w+\s+){0,2}?(?:avessi|avesse|avessimo|"
+        r"dovessi|dovesse|dovessero|venisse|venissero|capitasse|capitassero|succedesse|fosse)\b(?:\s+\w+){0,3}\s*$"
+    )
+)
+# The heat: "che caldo oggi, soffoco proprio".
+_HEAT = re.compile(_sq(r"\b(?:caldo|afa|afos\w*|calura|umidita)\b"))
 # Feeling short of air in the MRI tube: claustrophobia, not a breathing problem.
 _CLAUSTROPHOBIA = re.compile(_sq(r"\b(?:claustrofob\w*|risonanz\w*|nel tubo|li dentro)\b"))
 _AIR = re.compile(_sq(r"soffoc|manc\w* (?:l )?aria"))
@@ -232,7 +271,10 @@ def _dismissed(text: str, start: int, end: int) -> bool:
     near = text[max(0, start - _STORY_WINDOW) : end + _STORY_WINDOW]
     if _AIR.search(text[start:end]) and _CLAUSTROPHOBIA.search(near) and not _HAPPENED.search(text[start:end]):
         return True
-    if _REACTION_BEFORE.search(text[max(0, start - _STORY_WINDOW) : start]):
+    before = text[max(0, start - _STORY_WINDOW) : start]
+    if _REACTION_BEFORE.search(before) or _HYPOTHETICAL_BEFORE.search(before):
+        return True
+    if _sq("soffoc") in text[start:end] and _HEAT.search(text[max(0, start - 40) : end + 40]):
         return True
     return (
         _DISMISSED_AFTER.match(text, end, end + _DISMISSED_WINDOW) is not None
@@ -248,6 +290,13 @@ def _dismissed(text: str, start: int, end: int) -> bool:
 def _long_past(text: str, start: int, end: int) -> bool:
     before = text[max(0, start - _STORY_WINDOW) : start]
     if (m := _LONG_AGO_BEFORE.search(before)) and not _NOW.search(before, m.end()):
+        return True
+    far = text[max(0, start - 2 * _STORY_WINDOW) : start]
+    if (
+        _IMPERFECT_BEFORE.search(before)
+        and (m := _LONG_AGO_FAR_BEFORE.search(far))
+        and not _NOW.search(far, m.end())
+    ):
         return True
     if _LAUGH_BEFORE.search(before):
         return True
@@ -372,6 +421,10 @@ _BREATHING = _rx(
     r"\bsoffoc(?:o|a|are|ando|ato|ata|ava|avo|hiamo)\b",
     r"\baffann(?:o|ata|ato|oso|osa|osamente)\b",
     r"\bdispne\w*",
+    r"\brespir\w* (?:velocissim\w*|molto veloce|veloce|velocemente|rapid\w*|di corsa|a scatti|affannat\w*)\b",
+    r"\b(?:costole|costato|pancia) (?:che )?(?:rientr\w*|si (?:vede|vedono) rientrare)|\bsi (?:vede|vedono) rientrare le costole\b|\brientramenti\b",
+    r"\bnon riesc\w* (?:piu )?a (?:finire le frasi|parlare per il fiato|finire una frase)\b",
+    r"\blabbra (?:blu|viola|cianotic\w*|bluastr\w*)\b|\bcianotic\w*|\bcianosi\b",
     r"\bcan ?t breathe?\b",
     r"\bcan not breathe?\b",
     r"\bcannot breathe?\b",
@@ -385,7 +438,7 @@ _BREATHING = _rx(
 )
 _BREATHING_RULE = _Rule(
     _BREATHING, "respir", "fiato", "aria", "soffoc", "affann", "dispne", "breath", "atemnot",
-    "atmen", "luft",
+    "atmen", "luft", "rientr", "frasi", "frase", "labbra", "ciano",
 )
 
 _RELATIVE = _alt(
@@ -1182,10 +1235,7 @@ def classifier_urgency_is_credible(text: str, confidence: float) -> bool:
     form = _match_form(text)
     if confidence < CLASSIFIER_URGENT_CONFIDENCE or _CALM_CONTEXT.search(form):
         return False
-    return not any(
-        _dismissed(form, m.start(), m.end()) or _long_past(form, m.start(), m.end())
-        for m in _ALARM_WORD.finditer(form)
-    )
+    return not any(_taken_back(form, m.start(), m.end()) for m in _ALARM_WORD.finditer(form))
 
 
 # The question of a long message judges the values told in its context ("il fosforo era 7.

@@ -75,7 +75,8 @@ def test_a_text_mentions_what_was_asked_give_or_take_the_last_letter() -> None:
 @pytest.mark.parametrize(
     "text",
     ["hanno un sito?", "chi la prescrive?", "c'è un medico apposta?", "dove li trovo?",
-     "la devo evitare?", "lo posso mangiare?", "costano?", "chi lo fa?"],
+     "la devo evitare?", "lo posso mangiare?", "costano?", "chi lo fa?", "ha un sito?",
+     "come si medicano?", "serve la ricetta?", "dove si prenota?"],
 )
 def test_short_questions_that_point_back_at_the_last_answer(text: str) -> None:
     assert refers_back(text) and not is_elliptical(text)

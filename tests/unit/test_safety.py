@@ -539,6 +539,13 @@ def test_empty_inputs() -> None:
         "un anno fa avevo la febbre alta e la spalla rossa, ora è tutto a posto",
         "quando ha letto la parola tumorale è quasi svenuto, perché si chiama così?",
         "è da stamattina che mi sento morire di stanchezza, ieri ho traslocato",
+        "sono quasi svenuta a vedere il prezzo del parmigiano",
+        "una volta la spalla mi faceva un male cane, ora con la dieta va meglio",
+        "se avessi dolori fortissimi di notte a chi dovrei rivolgermi?",
+        "ho soffocato una risata quando mi hanno vietato la coca cola",
+        "anni fa la massa mi bloccava la gamba e avevo dolori tremendi, ora sto bene",
+        "madonna che caldo oggi, soffoco proprio",
+        "pressione perfetta, mai avuto svenimenti ne niente, cosi non vi preoccupate",
     ],
 )
 def test_figures_of_speech_and_past_symptoms_are_not_red_flags(text: str) -> None:
@@ -572,6 +579,12 @@ def test_figures_of_speech_and_past_symptoms_are_not_red_flags(text: str) -> Non
         "ho un dolore al petto ogni volta che faccio le scale",
         "ho preso in mano le pastiglie di mia madre e ho pensato di prenderle tutte. non sto bene",
         "ieri sera ho avuto un dolore fortissimo al petto ma è passato",
+        "oggi respira velocissimo e gli si vedono le costole rientrare",
+        "non riesce a finire le frasi per il fiato",
+        "ha le labbra blu",
+        "non ho mai avuto un dolore così forte al petto",
+        "una volta al giorno ho dolori fortissimi al petto",
+        "soffoco, non riesco a respirare",
     ],
 )
 def test_the_same_words_said_plainly_still_are(text: str) -> None:
