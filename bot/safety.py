@@ -90,6 +90,7 @@ _FILLER = _alt(
     "sente", "sentiamo", "un", "una", "uno", "il", "la", "l", "lo", "i", "le", "gli",
     r"alcun\w*", r"nessun\w*", "piu", "ancora", "di", "del", "della", "dei", "delle",
     "mi", "fa", "fanno", "da", "sembra", "proprio", "per", "niente", "affatto", "mai",
+    "sto", "sta", "stiamo", "stanno", "stavo", "stava", "si",
 )
 _NEGATED_TAIL = re.compile(
     _sq(
@@ -154,7 +155,7 @@ _DISMISSED_AFTER = re.compile(
         r"quando (?:\w+ ){0,3}?(?:mi |ci |l )?(?:hanno|ha|ho) (?:detto|chiesto|letto|visto|"
         r"sentito|comunicato|fatto vedere)"
         r"|(?:ora|adesso|poi|ormai|gia) (?:e |ora )?passat"
-        r"|(?:dall?[ea]?|da (?:tutt[aei] )?(?:quest[aei]|quell[aei]))\s*(?:regol|dieta|burocrazi|cart[ae]|domand|"
+        r"|(?:dall?[ea]?|da (?:tutt[aei] )?(?:quest[aei]|quell[aei]|st[aei]))\s*(?:regol|dieta|burocrazi|cart[ae]|domand|"
         r"pensier|impegn|preoccupazion|divieti|cose da fare))"
         r"|(?:dieta|menu|ricett\w*)\b)"
     )
@@ -194,7 +195,7 @@ _FIGURATIVE = (
     r"|(?:solo |sempre |gia )?(?:a|al|alla|quando|se|ogni volta che) (?:vedere|vedo|vede|vista|"
     r"pensiero|pensarci|sentire|sento) (?:\w+ )?(?:un |l |il |la |i |gli |le )?(?:ago|aghi|sangue|"
     r"siring\w*|punture|prelievo|prelievi)"
-    r"|(?:solo )?a pensarci|(?:al|solo al) (?:solo )?pensiero"
+    r"|(?:solo )?a pensarci|(?:solo )?a pensare\b|(?:al|solo al) (?:solo )?pensiero"
     r"|(?:a|al|quando|dopo aver) (?:vedere|vedo|visto|ho visto|leggere|letto|ho letto|sentire|sentito) "
     r"(?:\w+ ){0,2}?(?:prezz\w*|cont[oi]|cost[oi]|bollett\w*|scontrin\w*|ticket|cifr\w*|parcell\w*|"
     r"preventiv\w*|spes[ae])"
@@ -228,7 +229,10 @@ _LONG_AGO_BEFORE = re.compile(_sq(rf"\b(?:{_LONG_AGO})\b(?:\s+\w+){{0,5}}\s*$"))
 # gamba e avevo dolori tremendi".
 _LONG_AGO_FAR_BEFORE = re.compile(_sq(rf"\b(?:{_LONG_AGO})\b(?:\s+\w+){{0,12}}\s*$"))
 _IMPERFECT_BEFORE = re.compile(
-    _sq(r"\b(?:avevo|aveva|avevamo|avevano|facevo|faceva|facevano|era|ero|erano|stavo|stava)(?:\s+\w+){0,3}\s*$")
+    _sq(
+        r"\b(?:avevo|aveva|avevamo|avevano|facevo|faceva|facevano|era|ero|erano|stavo|stava|"
+        r"(?:sono|e|siamo) stat[oaie]|(?:ho|ha|abbiamo|hanno) avuto)(?:\s+\w+){0,6}\s*$"
+    )
 )
 # A new, present event after the story brings the symptom back: "anni fa ... ora ho".
 _NOW = re.compile(_sq(r"\b(?:ora|adesso|oggi|ieri|stanotte|stamattina|stasera|da ieri)\b"))
@@ -256,8 +260,10 @@ _REACTION_BEFORE = re.compile(
 # "se avessi dolori fortissimi di notte a chi mi rivolgo?": a question about a case to come.
 _HYPOTHETICAL_BEFORE = re.compile(
     _sq(
-        r"\b(?:se|nel caso|qualora|casomai|mettiamo che)\s+(?:\w+\s+){0,2}?(?:avessi|avesse|avessimo|"
-        r"dovessi|dovesse|dovessero|venisse|venissero|capitasse|capitassero|succedesse|fosse)\b(?:\s+\w+){0,3}\s*$"
+        r"\b(?:quando|se) (?:uno|una|si|qualcuno) (?:ha|prende|gli viene|le viene|viene)\b(?:\s+\w+){0,3}\s*$"
+        r"|\b(?:se|nel caso|qualora|casomai|mettiamo che)\s+(?:\w+\s+){0,2}?(?:avessi|avesse|avessimo|"
+        r"dovessi|dovesse|dovessero|venisse|venissero|capitasse|capitassero|succedesse|fosse)\b"
+        r"(?:\s+(?!ora\b|adesso\b|oggi\b|stamattina\b|stanotte\b|stasera\b|invece\b)\w+){0,8}\s*$"
     )
 )
 # The heat: "che caldo oggi, soffoco proprio".
@@ -376,7 +382,8 @@ _SEVERE_PAIN = _rx(
     rf"\b{_PAIN_HOW}{_W}{{0,6}}\s+dal (?:dolore|male)\b",
     rf"\b{_PAIN_HOW_STRONG}{_W}{{0,3}}\s+per il (?:dolore|male)\b",
     rf"\bdal (?:dolore|male){_W}{{0,3}}\s+{_PAIN_HOW}",
-    r"\bmalissimo\b",
+    r"\b(?<!guardato )(?<!guardata )(?<!trattato )(?<!trattata )(?<!risposto )(?<!parlato )"
+    r"(?<!scritto )(?<!mangiato )(?<!cucinato )(?<!dormito )malissimo\b",
     r"\bnon ce la (?:faccio|fa|facciamo) piu(?:\s+\w+){0,3}\s+(?:dolore|male|dolori)\b",
 )
 _SEVERE_PAIN_RULE = _Rule(_SEVERE_PAIN, "dol", "mal", "fit", "cramp", "spasm")
@@ -559,6 +566,10 @@ _SELF_HARM = _rx(
     r"\bvorrei essere mort[oa]\b",
     r"\bpensier\w* di (?:morte|farla finita|togliermi|uccidermi|morire)\b",
     r"\btagliarmi le vene\b",
+    r"\bmi sono tagliat[oaie]\b(?!\s+(?:i capelli|le unghie|la barba|con|col|un dito|il dito|mentre|cucinando|in cucina))",
+    r"\bmi taglio\b(?!\s+(?:i capelli|le unghie|la barba))",
+    r"\b(?:ho|avevo|mi fa) paura di me stess[oa]\b",
+    r"\b(?:ho|avevo|mi viene|mi e venuta|sento) (?:di nuovo |ancora )?(?:la )?voglia di (?:farmi (?:del )?male|rifarlo|tagliarmi)\b",
     # an overdose thought of: "ho pensato di prenderle tutte" (the pills)
     r"\b(?:(?:ho pensato|pensavo|penso|avevo voglia|ho voglia|ho avuto voglia) di|voglio|vorrei|volevo) "
     r"(?:prender(?:le|li)|prendere|ingoiar(?:le|li)|ingoiare) (?:tutt[ei]|un intero|l intero|tutto il)\b",
@@ -600,7 +611,7 @@ _SELF_HARM_RULE = _Rule(
     "senso", "kill", "end ", "die", "self", "myself", "selbstmord", "umbringen", "leben",
     "esserci", "ci fossi", "svegliarmi", "come farl", "tagli", "pastiglie", "pillole",
     "compresse", "medicine", "pensato di", "pensavo di", "penso di", "voglio", "vorrei", "volevo",
-    "voglia di",
+    "voglia di", "me stess",
 )
 
 # Fever together with an inflamed lump or an open / discharging / infected wound.
@@ -1224,7 +1235,8 @@ _CALM_CONTEXT = re.compile(
 
 
 _ALARM_WORD = re.compile(
-    _sq(r"\b(?:soffoc\w*|sven\w*|emergenz\w*|infart\w*|muoio|morire|dolor\w*|male|respir\w*|fiato)\b")
+    _sq(r"\b(?:soffoc\w*|sven\w*|emergenz\w*|infart\w*|muoio|morire|dolor\w*|male|malissim\w*|respir\w*|fiato|"
+        r"febbr\w*)\b")
 )
 
 

@@ -546,6 +546,14 @@ def test_empty_inputs() -> None:
         "anni fa la massa mi bloccava la gamba e avevo dolori tremendi, ora sto bene",
         "madonna che caldo oggi, soffoco proprio",
         "pressione perfetta, mai avuto svenimenti ne niente, cosi non vi preoccupate",
+        "se un giorno avessi la febbre alta e la massa tutta rossa cosa dovrei fare?",
+        "tranquilli non sto soffocando, ho solo la gola secca",
+        "mi manca il fiato solo a pensare alle scale dell'ospedale",
+        "a gennaio sono stata malissimo con l'influenza, febbre a 39, ora è passato",
+        "quando uno ha la febbre deve stare attento alla massa?",
+        "mi sento soffocare da tutte ste regole",
+        "la dietista mi ha guardato malissimo, cosa taglio per primo?",
+        "mi sono tagliata un dito cucinando, posso fare la doccia?",
     ],
 )
 def test_figures_of_speech_and_past_symptoms_are_not_red_flags(text: str) -> None:
@@ -585,6 +593,11 @@ def test_figures_of_speech_and_past_symptoms_are_not_red_flags(text: str) -> Non
         "non ho mai avuto un dolore così forte al petto",
         "una volta al giorno ho dolori fortissimi al petto",
         "soffoco, non riesco a respirare",
+        "oggi mi sono tagliato e ho voglia di rifarlo",
+        "ho paura di me stesso",
+        "se avessi saputo prima... ora ho un dolore fortissimo al petto",
+        "non sto bene, sto soffocando",
+        "sto malissimo",
     ],
 )
 def test_the_same_words_said_plainly_still_are(text: str) -> None:
@@ -600,6 +613,8 @@ def test_the_same_words_said_plainly_still_are(text: str) -> None:
         ("mio figlio respira benissimo e sta bene, può fare nuoto?", 0.9, False),
         ("a gennaio ho avuto la febbre ma ora sono guarita, rifaccio gli esami?", 0.9, False),
         ("non l'ho fatto ma non sto bene", 0.9, True),  # "non sto bene" is not calm
+        ("se un giorno avessi la febbre alta e la massa rossa cosa faccio?", 0.9, False),
+        ("ha la febbre e la massa è diventata enorme", 0.9, True),
         ("nessuna febbre, solo un po' di rossore sulla massa", 0.8, False),
         ("come capisco se una ferita si sta infettando?", 0.8, False),  # a general question
         ("mi sento soffocare dalle regole", 0.9, False),
