@@ -94,14 +94,14 @@ _FILLER = _alt(
 )
 _NEGATED_TAIL = re.compile(
     _sq(
-        rf"\b(?:non|nessun[oa]?|niente|senza|ne)\s+(?:{_FILLER}\s+){{0,4}}$"
+        rf"\b(?:non|nessun[oa]?|niente|senza|ne|zero)\s+(?:{_FILLER}\s+){{0,4}}$"
     )
 )
 _NEGATION_LOOKBACK = 60
 
 
 # "mai avuto svenimenti", but not "mai avuto un dolore così" (the worst ever is a red flag).
-_NEVER_TAIL = re.compile(_sq(rf"\bmai (?:avut[oaie]|stat[oaie]|succes\w*)\s+(?:{_FILLER}\s+){{0,3}}$"))
+_NEVER_TAIL = re.compile(_sq(rf"\bmai (?:(?:avut[oaie]|stat[oaie]|succes\w*)\s+)?(?:{_FILLER}\s+){{0,3}}$"))
 _LIKE_NEVER_BEFORE = re.compile(
     _sq(
         r"\bcosi\b(?!\s+(?:non|da|che|ci|vi|ti|mi|lo|la|si)\b)|\bcome (?:questo|questa|quest[oa] volta|ora|"
@@ -109,6 +109,7 @@ _LIKE_NEVER_BEFORE = re.compile(
     )
 )
 _LIKE_NEVER_WINDOW = 30
+_PAIN_WORD = re.compile(_sq(r"dolor|male|mal di|fitt"))
 
 
 def _negated(text: str, start: int, end: int | None = None) -> bool:
@@ -118,7 +119,7 @@ def _negated(text: str, start: int, end: int | None = None) -> bool:
     return (
         end is not None
         and _NEVER_TAIL.search(before) is not None
-        and _LIKE_NEVER_BEFORE.search(text, start, end + _LIKE_NEVER_WINDOW) is None
+        and not (_PAIN_WORD.search(text, start, end) and _LIKE_NEVER_BEFORE.search(text, start, end + _LIKE_NEVER_WINDOW))
     )
 
 
@@ -177,7 +178,8 @@ _LONG_AGO = (
     r"|una volta(?! (?:al|alla|a|ogni|per|la settimana|il mese|l anno|che))"
     r"|(?:l|un) anno scorso|(?:l|un) estate scorsa|tempo fa|da piccol\w*|da bambin\w*|da ragazz\w*"
     r"|(?:\d+|due|tre|quattro|qualche|alcune|diverse|parecchie) settimane fa|la settimana scorsa"
-    r"|(?:il|lo) (?:mese|inverno|autunno) scorso|(?:la|l) (?:primavera|estate) scorsa"
+    r"|(?:il|lo|l) (?:mese|inverno|autunno) scorso|(?:la|l) (?:primavera|estate) scorsa"
+    r"|quando (?:ero|era|eravamo) (?:al|alle|all|a|piccol\w*|bambin\w*|ragazz\w*|giovane)|al liceo|alle medie|alle elementari"
     r"|(?:a|ad|in|lo scorso|a inizio|a fine|verso) (?:gennaio|febbraio|marzo|aprile|maggio|giugno|"
     r"luglio|agosto|settembre|ottobre|novembre|dicembre)"
 )
@@ -191,7 +193,9 @@ _CHRONIC_AFTER = re.compile(
 )
 _FIGURATIVE = (
     r"(?:dal|dalle|dalla) (?:ridere|risate|noia|fame|sonno|vergogna|gioia|emozione|felicita)"
-    r"|di (?:stanchezza|fatica|caldo|freddo|sonno|noia|fame|sete|vergogna|invidia|nostalgia)"
+    r"|di (?:stanchezza|fatica|caldo|freddo|sonno|noia|fame|sete|vergogna|invidia|nostalgia|compiti|lavoro|impegni)"
+    r"|(?:per la|dalla) (?:fame|noia|stanchezza|sete)|dentro\b"
+    r"|(?:nelle|nei|nel|tra le|tra i) (?:scartoffi\w*|cart[ae]|compiti|pratiche|moduli|impegni)"
     r"|(?:solo |sempre |gia )?(?:a|al|alla|quando|se|ogni volta che) (?:vedere|vedo|vede|vista|"
     r"pensiero|pensarci|sentire|sento) (?:\w+ )?(?:un |l |il |la |i |gli |le )?(?:ago|aghi|sangue|"
     r"siring\w*|punture|prelievo|prelievi)"
@@ -227,11 +231,14 @@ _LAUGH_BEFORE = re.compile(_sq(r"\b(?:rid\w*|risat\w*)\b(?:\s+\w+){0,7}\s*$"))
 _LONG_AGO_BEFORE = re.compile(_sq(rf"\b(?:{_LONG_AGO})\b(?:\s+\w+){{0,5}}\s*$"))
 # Further back when the symptom is told in the imperfect: "anni fa la massa mi bloccava la
 # gamba e avevo dolori tremendi".
-_LONG_AGO_FAR_BEFORE = re.compile(_sq(rf"\b(?:{_LONG_AGO})\b(?:\s+\w+){{0,12}}\s*$"))
+_LONG_AGO_FAR_BEFORE = re.compile(
+    _sq(rf"\b(?:{_LONG_AGO}|(?:a|all eta di) (?:\d+|\w+) anni)\b(?:\s+\w+){{0,12}}\s*$")
+)
 _IMPERFECT_BEFORE = re.compile(
     _sq(
         r"\b(?:avevo|aveva|avevamo|avevano|facevo|faceva|facevano|era|ero|erano|stavo|stava|"
-        r"(?:sono|e|siamo) stat[oaie]|(?:ho|ha|abbiamo|hanno) avuto)(?:\s+\w+){0,6}\s*$"
+        r"(?:sono|e|siamo) stat[oaie]|(?:ho|ha|abbiamo|hanno) avuto|(?:mi sono|si e|ci siamo) \w+[tsr][oaie]|"
+        r"(?:ho|ha) (?:sentito|provato|passato)|(?:mi )?ricordo)(?:\s+\w+){0,6}\s*$"
     )
 )
 # A new, present event after the story brings the symptom back: "anni fa ... ora ho".
@@ -261,11 +268,26 @@ _REACTION_BEFORE = re.compile(
 _HYPOTHETICAL_BEFORE = re.compile(
     _sq(
         r"\b(?:quando|se) (?:uno|una|si|qualcuno) (?:ha|prende|gli viene|le viene|viene)\b(?:\s+\w+){0,3}\s*$"
-        r"|\b(?:se|nel caso|qualora|casomai|mettiamo che)\s+(?:\w+\s+){0,2}?(?:avessi|avesse|avessimo|"
+        r"|\b(?:in caso di|nel caso|quando e il caso di|quali sono i segn\w*|come (?:si )?riconosc\w*|"
+        r"ipotizziamo|mettiamo|supponiamo|va considerat\w*)\b"
+        r"(?:\s+(?!ora\b|adesso\b|oggi\b|stamattina\b|stanotte\b|stasera\b|invece\b)\w+){0,14}\s*$"
+        r"|\b(?:se|nel caso|qualora|casomai|mettiamo che)\s+(?:\w+\s+){0,4}?(?:avessi|avesse|avessimo|"
         r"dovessi|dovesse|dovessero|venisse|venissero|capitasse|capitassero|succedesse|fosse)\b"
         r"(?:\s+(?!ora\b|adesso\b|oggi\b|stamattina\b|stanotte\b|stasera\b|invece\b)\w+){0,8}\s*$"
     )
 )
+# Someone outside the family, told as the story before one's own question: "la mia compagna
+# di stanza è svenuta ieri in palestra ... io ho la calcinosi e mi chiedo". A relative, or
+# someone in trouble now ("il mio collega è svenuto, cosa faccio?"), is still an emergency.
+_SOMEONE_ELSE_BEFORE = re.compile(
+    _sq(
+        r"\b(?:compagn\w* di (?:stanza|classe|scuola|corso|squadra|banco)|vicin\w* (?:di letto|di casa|di stanza)|"
+        r"vicin[oa] di|coinquilin\w*|un signore|una signora|un ragazzo|una ragazza|un bambino|una bambina)\b"
+        r"(?:\s+\w+){0,18}\s*$"
+    )
+)
+_OWN_QUESTION_AFTER = re.compile(_sq(r"\bio (?:invece |ho |sono |ero |mi |volevo |vorrei )"))
+_HELP_NOW = re.compile(_sq(r"\b(?:cosa (?:faccio|facciamo|devo fare)|aiut\w*|subito|chiam\w*|112|118)\b"))
 # The heat: "che caldo oggi, soffoco proprio".
 _HEAT = re.compile(_sq(r"\b(?:caldo|afa|afos\w*|calura|umidita)\b"))
 # Feeling short of air in the MRI tube: claustrophobia, not a breathing problem.
@@ -278,7 +300,13 @@ def _dismissed(text: str, start: int, end: int) -> bool:
     if _AIR.search(text[start:end]) and _CLAUSTROPHOBIA.search(near) and not _HAPPENED.search(text[start:end]):
         return True
     before = text[max(0, start - _STORY_WINDOW) : start]
-    if _REACTION_BEFORE.search(before) or _HYPOTHETICAL_BEFORE.search(before):
+    if _REACTION_BEFORE.search(before) or _HYPOTHETICAL_BEFORE.search(text[max(0, start - 2 * _STORY_WINDOW) : start]):
+        return True
+    if (
+        _SOMEONE_ELSE_BEFORE.search(text[max(0, start - 2 * _STORY_WINDOW) : start])
+        and _OWN_QUESTION_AFTER.search(text, end)
+        and not _HELP_NOW.search(text[end : end + _STORY_WINDOW])
+    ):
         return True
     if _sq("soffoc") in text[start:end] and _HEAT.search(text[max(0, start - 40) : end + 40]):
         return True
@@ -394,6 +422,7 @@ _CHEST_PAIN = _rx(
     rf"pression\w*|trafitt\w*){_W}{{0,3}}?\s+"
     rf"(?:a|al|nel|sul|in|del|allo|sullo|dietro lo|al centro del|in mezzo al)\s+{_CHEST}\b",
     rf"\bmal di (?:{_CHEST}|cuore)\b",
+    r"\bd[ou]l[ou]r\w* (?:\w+ ){0,3}?(?:m ?piett\w*|pett[ou]|o pettu|ô pettu)\b",
     r"\bdolor\w* toracic\w*",
     rf"\b(?:fa|fanno|faceva|fa molto) male (?:il|al|nel|sul|lo|allo) (?:{_CHEST}|cuore)\b",
     rf"\b{_CHEST} (?:mi |gli |le )?(?:fa|fanno|faceva) (?:molto )?male\b",
@@ -412,14 +441,16 @@ _CHEST_PAIN = _rx(
 )
 _CHEST_PAIN_RULE = _Rule(
     _CHEST_PAIN, "petto", "torace", "sterno", "cuore", "toracic", "infarto", "chest", "heart",
-    "brust", "herzinfarkt",
+    "brust", "herzinfarkt", "piett", "pettu",
 )
 
 _BREATHING = _rx(
     r"\bnon riesc\w* (?:piu |quasi )?a (?:respirar\w*|prendere (?:il )?fiato)\b",
-    r"\bnon respir(?:o|a|iamo|ava|avo|ano)\b(?!(?:\s+bene)?\s+(?:col|con il|dal|con la) (?:naso|bocca)\b)",
+    r"\bnon respir(?:o|a|iamo|ava|avo|ano)\b(?!(?:\s+bene)?\s+(?:col|con il|dal|con la) (?:naso|bocca)\b)(?!\s+male\b)",
     r"\brespir\w* (?:male|a fatica|con fatica|con difficolta|a stento|corto|affannos\w*)\b",
     r"\bfatica (?:a|nel) respirar\w*",
+    r"\bfatic\w* a respirar\w*|\brespir\w* con (?:molta |grande |tanta )?fatica\b",
+    r"\bmanca (?:o |lu |u )?sciat\w*|\bnun (?:rispir|respir)\w*",
     r"\bdifficolta (?:a|nel|di|nella) respir\w*",
     r"\bdifficolta respiratori\w*",
     r"\b(?:respiro|fiato) cort\w*",
@@ -431,7 +462,7 @@ _BREATHING = _rx(
     r"\brespir\w* (?:velocissim\w*|molto veloce|veloce|velocemente|rapid\w*|di corsa|a scatti|affannat\w*)\b",
     r"\b(?:costole|costato|pancia) (?:che )?(?:rientr\w*|si (?:vede|vedono) rientrare)|\bsi (?:vede|vedono) rientrare le costole\b|\brientramenti\b",
     r"\bnon riesc\w* (?:piu )?a (?:finire le frasi|parlare per il fiato|finire una frase)\b",
-    r"\blabbra (?:blu|viola|cianotic\w*|bluastr\w*)\b|\bcianotic\w*|\bcianosi\b",
+    r"\blabbra (?:\w+ ){0,2}?(?:blu|viola|cianotic\w*|bluastr\w*|scur\w*|grigi\w*)\b|\bcianotic\w*|\bcianosi\b",
     r"\bcan ?t breathe?\b",
     r"\bcan not breathe?\b",
     r"\bcannot breathe?\b",
@@ -445,7 +476,7 @@ _BREATHING = _rx(
 )
 _BREATHING_RULE = _Rule(
     _BREATHING, "respir", "fiato", "aria", "soffoc", "affann", "dispne", "breath", "atemnot",
-    "atmen", "luft", "rientr", "frasi", "frase", "labbra", "ciano",
+    "atmen", "luft", "rientr", "frasi", "frase", "labbra", "ciano", "sciat", "rispir",
 )
 
 _RELATIVE = _alt(
@@ -464,6 +495,7 @@ _FAINTING = _rx(
     r"\b(?:e|sembra|rimast[oa]|giace) incoscient\w*",
     r"\bnon (?:si sveglia|risponde piu|reagisce piu|reagisce)\b",
     r"\bcollass\w*",
+    r"\b(?:crollat|accasciat)\w*\b(?!\s+(?:il mondo|tutto|il morale|le certezze))|\bcadut[oa] (?:a|per) terra\b(?!\s+(?:ieri|anni|mesi|giorni|settimane))",
     r"\bsincop\w*",
     rf"\b{_RELATIVE}(?:\s+\w+){{0,4}}\s+non (?:risponde|reagisce)\b"
     r"(?!\s+(?:al|alle|ai|a|alla|agli|allo|mai|ancora)\b)",
@@ -475,7 +507,7 @@ _FAINTING = _rx(
 )
 _FAINTING_RULE = _Rule(
     _FAINTING, "sven", "svien", "sensi", "conoscenza", "coscienza", "incoscient", "sveglia",
-    "risponde", "reagisce", "collass", "sincop", "fainted", "passed out", "unconscious", "ohnmachtig",
+    "risponde", "reagisce", "collass", "sincop", "crollat", "accasciat", "terra", "fainted", "passed out", "unconscious", "ohnmachtig",
     "bewusstlos",
 )
 
@@ -566,12 +598,20 @@ _SELF_HARM = _rx(
     r"\bvorrei essere mort[oa]\b",
     r"\bpensier\w* di (?:morte|farla finita|togliermi|uccidermi|morire)\b",
     r"\btagliarmi le vene\b",
+    r"\b(?:non voglio|non vorrei|non vuole) piu esserci\b",
+    r"\b(?:sparire|scomparire|andarmene|andarsene) per sempre\b",
+    r"\b(?:lettera|lettere|messaggio|biglietto)\b(?:\s+\w+){0,5}\s+per (?:salutar\w*|dire addio)\b|\bdire addio a tutti\b",
+    r"\b(?:ho|ha) gia deciso come\b|\bmi manca solo (?:trovare )?il coraggio\b",
+    r"\bquant[ei] (?:pillole|pastiglie|compresse)\b(?:\s+\w+){0,3}\s+(?:servono|ci vogliono|bastano)\b",
+    r"\b(?:penso|pensavo|ho pensato|sto pensando) (?:spesso |ancora |sempre )?di tagliarmi\b",
+    r"\b(?:sono|mi sento) (?:solo |soltanto )?un peso per (?:tutti|la famiglia|voi|loro)\b",
+    r"\bnon vedo piu (?:nessun )?senso\b",
     r"\bmi sono tagliat[oaie]\b(?!\s+(?:i capelli|le unghie|la barba|con|col|un dito|il dito|mentre|cucinando|in cucina))",
     r"\bmi taglio\b(?!\s+(?:i capelli|le unghie|la barba))",
     r"\b(?:ho|avevo|mi fa) paura di me stess[oa]\b",
     r"\b(?:ho|avevo|mi viene|mi e venuta|sento) (?:di nuovo |ancora )?(?:la )?voglia di (?:farmi (?:del )?male|rifarlo|tagliarmi)\b",
     # an overdose thought of: "ho pensato di prenderle tutte" (the pills)
-    r"\b(?:(?:ho pensato|pensavo|penso|avevo voglia|ho voglia|ho avuto voglia) di|voglio|vorrei|volevo) "
+    r"\b(?:(?:ho pensato|pensavo|penso|sto pensando|stavo pensando|avevo voglia|ho voglia|ho avuto voglia) di|voglio|vorrei|volevo) "
     r"(?:prender(?:le|li)|prendere|ingoiar(?:le|li)|ingoiare) (?:tutt[ei]|un intero|l intero|tutto il)\b",
     r"\bbuttarmi (?:giu|dal|dalla|sotto|da)\b",
     r"\bimpiccarmi\b",
@@ -611,7 +651,8 @@ _SELF_HARM_RULE = _Rule(
     "senso", "kill", "end ", "die", "self", "myself", "selbstmord", "umbringen", "leben",
     "esserci", "ci fossi", "svegliarmi", "come farl", "tagli", "pastiglie", "pillole",
     "compresse", "medicine", "pensato di", "pensavo di", "penso di", "voglio", "vorrei", "volevo",
-    "voglia di", "me stess",
+    "voglia di", "me stess", "sparire", "scomparire", "andarmene", "andarsene", "lettera", "lettere",
+    "messaggio", "biglietto", "addio", "deciso come", "coraggio", "peso per", "pensando di",
 )
 
 # Fever together with an inflamed lump or an open / discharging / infected wound.
@@ -621,11 +662,22 @@ _FEVER = _rx(
     r"\bfebbricol\w*",
     r"\btemperatura (?:alta|altissima|a 3[89]|a 4[0-2]|di 3[89]|di 4[0-2])\b",
     r"\b(?:3[89]|4[0-2])(?:[.,]\d)? (?:di febbre|gradi)\b",
+    # "scotta", "39 e 8 misurato adesso", "ha 38,5" (not "ha 39 anni")
+    r"\b(?<!sole )(?<!sabbia )(?<!acqua )(?<!piatto )(?<!caffe )(?<!brodo )(?<!asfalto )(?<!forno )"
+    r"scott(?:a|ava|ano|avano)\b(?!\s+(?:il|la|lo|l|come|troppo)\b)",
+    r"\b(?:bolle|scotta) la fronte\b|\bfronte (?:che )?(?:bolle|scotta|bollente)\b",
+    r"\b(?:3[89]|4[0-2]) e (?:passa|mezzo|qualcosa)\b",
+    r"\b(?:(?:a|ha|di|con|sui|sopra(?: i)?) )?(?:3[89]|4[0-2])(?: e | virgola |[.,])\d\b"
+    r"(?!\s*(?:anni|kg|chili|euro|settimane|giorni|mesi|minuti|ore|km|cm|mm))",
+    r"\b(?:a|ha|di|sopra(?: i)?) (?:3[89]|4[0-2])\b(?!\s*(?:anni|kg|chili|euro|settimane|giorni|mesi|minuti|ore|km|cm|mm|e\b|[.,]\d))",
     r"\bbrividi\b",
     r"\bfever\b",
     r"\bfieber\b",
 )
-_FEVER_RULE = _Rule(_FEVER, "febbr", "temperatura", "gradi", "brividi", "fever", "fieber")
+_FEVER_RULE = _Rule(
+    _FEVER, "febbr", "temperatura", "gradi", "brividi", "fever", "fieber", "scott", "fronte", "38", "39", "40",
+    "41", "42",
+)
 _HIGH_FEVER = _rx(
     r"\bfebbr\w* (?:altissim\w*|a 4[0-2]|di 4[0-2]|oltre (?:i )?4[0-2]|sopra (?:i )?4[0-2])",
     r"\b4[0-2](?:[.,]\d)? di febbre\b",
@@ -686,6 +738,9 @@ _INFECTED_WOUND = _rx(
     r"verdastr\w*|giallastr\w*|cald[ae]|bollent\w*|con (?:le )?strisce)",
     rf"\b(?:infezione|infett\w*){_W}{{0,3}}\s+(?:a|al|alla|della|nella|sulla|sul|nel)\s+{_WOUND}",
     r"\b(?:strisce|striature|righe|linee|strie|filamenti) ross[ei]\b",
+    # what comes out looks infected: "esce roba giallastra che puzza"
+    r"\b(?:esce|escono|cola|colano|perde|butta|buttano)(?:\s+\w+){0,3}\s+(?:giallastr\w*|verdastr\w*|"
+    r"che puzza|puzzolent\w*|maleodorant\w*)",
     r"\b(?:rosso|rossore|arrossamento)(?:\s+\w+){0,4}\s+si (?:allarga|espande|estende|sta allargando)",
     r"\bsi (?:allarga|espande|estende|sta allargando) (?:il )?(?:rosso|rossore|arrossamento)\b",
     r"\bred streaks?\b",
@@ -693,6 +748,7 @@ _INFECTED_WOUND = _rx(
 _INFECTED_WOUND_RULE = _Rule(
     _INFECTED_WOUND, "pus", "ferit", "fistol", "piag", "ulcer", "taglio", "cicatric", "buco",
     "apertura", "lesion", "infe", "stri", "righe", "linee", "filamenti", "ros", "red streak",
+    "esce", "escono", "cola", "perde", "butta",
 )
 _HOT_RED_LUMP = _rx(
     r"\b(?:mass[ae]|pallin\w*|nodul\w*|bozz\w*|gonfior\w*|calcificazion\w*|lesion\w*|zona)"
@@ -708,8 +764,9 @@ _PERSONAL = re.compile(
         r"\b(?:ho|ha|hanno|abbiamo)\b(?!\s+(?:la calcinosi|una calcinosi|letto|sentito|saputo|"
         r"visto|una domanda|un dubbio|una curiosita|bisogno|capito)\b)"
         r"|\b(?:hai|avevo|mi|me|mio|mia|miei|mie|nostro|nostra|sento|sente|"
-        r"sto|sta|stiamo|stanno|io|noi|lui|lei|adesso|ora|oggi|ieri|stanotte|stamattina|"
-        r"stasera|subito|aiuto|aiutami|aiutatemi|faccio|facciamo|questo|questa|questi|queste|"
+        r"sto|(?<!si )sta|stiamo|stanno|io|noi|lui|lei|adesso|ora|oggi|ieri|stanotte|stamattina|"
+        r"stasera|subito|aiuto|aiutami|aiutatemi|faccio|facciamo|questo|"
+        r"questa(?! (?:malattia|patologia|condizione|sindrome))|questi|queste|"
         r"figli[oa]|bambin[oa]|bimb[oa]|marito|moglie|padre|madre|papa|mamma|nonn[oa]|"
         r"fratell[oa]|sorell[ae]|compagn[oa]|my|me|im|we|our|ich|mein\w*|mir|mich)\b"
         r"|\bi (?:have|am|feel|m|ve|cant|can|think|got|had)\b"
@@ -728,6 +785,10 @@ _GENERIC_QUESTION = re.compile(
         r"(?:comune|frequente|raro|rara)\b|\b(?:rischio|rischi|probabilita) di\b|\be vero che\b"
         r"|\bcome si (?:riconosce|riconoscono|cura|curano|tratta|trattano|gestisce|gestiscono|"
         r"previene|prevengono|distingue)\b|\bdifferenza tra\b"
+        r"|\bquando (?:e il caso di|e meglio|bisogna|si deve|devo|dobbiamo) (?:chiamare|andare|correre|"
+        r"preoccupar\w*|rivolger\w*)\b|\bcome (?:capisco|faccio a capire|riconosco|si capisce) se\b"
+        r"|\b(?:quali|che) (?:segn\w*|sintom\w*) (?:devo|bisogna|dobbiamo) (?:controllare|guardare)\b"
+        r"|\bva considerat\w*\b|\bquali sono i segn\w*"
         r"|\b(?:is|are)(?:\s+\w+){0,3}\s+(?:a |an )?(?:symptom|symptoms|sign|signs|common|"
         r"typical)\b|\bcan(?:\s+\w+){0,3}\s+cause\b|\bwhat is\b|\bwhy\b"
     )
@@ -1245,7 +1306,7 @@ def classifier_urgency_is_credible(text: str, confidence: float) -> bool:
     and the message neither calls the problem old, absent or general, nor uses its alarming
     word as a figure of speech or tells it as a story long past (the tests the rules use)."""
     form = _match_form(text)
-    if confidence < CLASSIFIER_URGENT_CONFIDENCE or _CALM_CONTEXT.search(form):
+    if confidence < CLASSIFIER_URGENT_CONFIDENCE or _CALM_CONTEXT.search(form) or _is_generic_question(form):
         return False
     return not any(_taken_back(form, m.start(), m.end()) for m in _ALARM_WORD.finditer(form))
 
