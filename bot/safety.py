@@ -459,7 +459,7 @@ _BREATHING = _rx(
     r"\bsoffoc(?:o|a|are|ando|ato|ata|ava|avo|hiamo)\b",
     r"\baffann(?:o|ata|ato|oso|osa|osamente)\b",
     r"\bdispne\w*",
-    r"\brespir\w* (?:velocissim\w*|molto veloce|veloce|velocemente|rapid\w*|di corsa|a scatti|affannat\w*)\b",
+    r"\brespir\w* (?:velocissim\w*|molto veloce|rapidissim\w*|a scatti|affannat\w*)\b",
     r"\b(?:costole|costato|pancia) (?:che )?(?:rientr\w*|si (?:vede|vedono) rientrare)|\bsi (?:vede|vedono) rientrare le costole\b|\brientramenti\b",
     r"\bnon riesc\w* (?:piu )?a (?:finire le frasi|parlare per il fiato|finire una frase)\b",
     r"\blabbra (?:\w+ ){0,2}?(?:blu|viola|cianotic\w*|bluastr\w*|scur\w*|grigi\w*)\b|\bcianotic\w*|\bcianosi\b",
@@ -495,7 +495,7 @@ _FAINTING = _rx(
     r"\b(?:e|sembra|rimast[oa]|giace) incoscient\w*",
     r"\bnon (?:si sveglia|risponde piu|reagisce piu|reagisce)\b",
     r"\bcollass\w*",
-    r"\b(?:crollat|accasciat)\w*\b(?!\s+(?:il mondo|tutto|il morale|le certezze))|\bcadut[oa] (?:a|per) terra\b(?!\s+(?:ieri|anni|mesi|giorni|settimane))",
+    r"\b(?:crollat|accasciat)\w* (?:a|per|sul|sulla|in) (?:terra|pavimento)\b|\baccasciat\w*",
     r"\bsincop\w*",
     rf"\b{_RELATIVE}(?:\s+\w+){{0,4}}\s+non (?:risponde|reagisce)\b"
     r"(?!\s+(?:al|alle|ai|a|alla|agli|allo|mai|ancora)\b)",
@@ -507,7 +507,7 @@ _FAINTING = _rx(
 )
 _FAINTING_RULE = _Rule(
     _FAINTING, "sven", "svien", "sensi", "conoscenza", "coscienza", "incoscient", "sveglia",
-    "risponde", "reagisce", "collass", "sincop", "crollat", "accasciat", "terra", "fainted", "passed out", "unconscious", "ohnmachtig",
+    "risponde", "reagisce", "collass", "sincop", "crollat", "accasciat", "fainted", "passed out", "unconscious", "ohnmachtig",
     "bewusstlos",
 )
 
@@ -600,7 +600,7 @@ _SELF_HARM = _rx(
     r"\btagliarmi le vene\b",
     r"\b(?:non voglio|non vorrei|non vuole) piu esserci\b",
     r"\b(?:sparire|scomparire|andarmene|andarsene) per sempre\b",
-    r"\b(?:lettera|lettere|messaggio|biglietto)\b(?:\s+\w+){0,5}\s+per (?:salutar\w*|dire addio)\b|\bdire addio a tutti\b",
+    r"\b(?:lettera|lettere|biglietto)\b(?:\s+\w+){0,5}\s+per (?:salutar\w*|dire addio)\b|\bdire addio a tutti\b",
     r"\b(?:ho|ha) gia deciso come\b|\bmi manca solo (?:trovare )?il coraggio\b",
     r"\bquant[ei] (?:pillole|pastiglie|compresse)\b(?:\s+\w+){0,3}\s+(?:servono|ci vogliono|bastano)\b",
     r"\b(?:penso|pensavo|ho pensato|sto pensando) (?:spesso |ancora |sempre )?di tagliarmi\b",
@@ -652,7 +652,7 @@ _SELF_HARM_RULE = _Rule(
     "esserci", "ci fossi", "svegliarmi", "come farl", "tagli", "pastiglie", "pillole",
     "compresse", "medicine", "pensato di", "pensavo di", "penso di", "voglio", "vorrei", "volevo",
     "voglia di", "me stess", "sparire", "scomparire", "andarmene", "andarsene", "lettera", "lettere",
-    "messaggio", "biglietto", "addio", "deciso come", "coraggio", "peso per", "pensando di",
+    "biglietto", "addio", "deciso come", "coraggio", "peso per", "pensando di",
 )
 
 # Fever together with an inflamed lump or an open / discharging / infected wound.
@@ -666,17 +666,17 @@ _FEVER = _rx(
     r"\b(?<!sole )(?<!sabbia )(?<!acqua )(?<!piatto )(?<!caffe )(?<!brodo )(?<!asfalto )(?<!forno )"
     r"scott(?:a|ava|ano|avano)\b(?!\s+(?:il|la|lo|l|come|troppo)\b)",
     r"\b(?:bolle|scotta) la fronte\b|\bfronte (?:che )?(?:bolle|scotta|bollente)\b",
-    r"\b(?:3[89]|4[0-2]) e (?:passa|mezzo|qualcosa)\b",
-    r"\b(?:(?:a|ha|di|con|sui|sopra(?: i)?) )?(?:3[89]|4[0-2])(?: e | virgola |[.,])\d\b"
-    r"(?!\s*(?:anni|kg|chili|euro|settimane|giorni|mesi|minuti|ore|km|cm|mm))",
-    r"\b(?:a|ha|di|sopra(?: i)?) (?:3[89]|4[0-2])\b(?!\s*(?:anni|kg|chili|euro|settimane|giorni|mesi|minuti|ore|km|cm|mm|e\b|[.,]\d))",
+    r"\b(?:febbre|fronte|scotta)\b(?:\s+\w+){0,3}\s+(?:3[89]|4[0-2]) e (?:passa|mezzo|qualcosa)\b",
+    r"\b(?:termometro|misurat\w*|temperatura)\b(?:\s+\w+){0,3}\s+(?:3[89]|4[0-2])\b"
+    r"|\b(?:3[89]|4[0-2])(?:(?: e | virgola |[.,])\d)?\s+(?:misurat\w*|col termometro|al termometro)\b"
+    r"|\b(?:ha|ho|hai|abbiamo) (?:3[89]|4[0-2])(?: e (?:mezzo|\d)|[.,]\d)\b(?!\s*(?:anni|kg|chili|euro|di (?:pth|fosforo|vitamina)))",
     r"\bbrividi\b",
     r"\bfever\b",
     r"\bfieber\b",
 )
 _FEVER_RULE = _Rule(
-    _FEVER, "febbr", "temperatura", "gradi", "brividi", "fever", "fieber", "scott", "fronte", "38", "39", "40",
-    "41", "42",
+    _FEVER, "febbr", "temperatura", "gradi", "brividi", "fever", "fieber", "scott", "fronte", "termometro",
+    "misurat", "ha 3", "ha 4", "ho 3", "ho 4", "hai 3", "hai 4", "abiamo 3", "abiamo 4",
 )
 _HIGH_FEVER = _rx(
     r"\bfebbr\w* (?:altissim\w*|a 4[0-2]|di 4[0-2]|oltre (?:i )?4[0-2]|sopra (?:i )?4[0-2])",
