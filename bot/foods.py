@@ -7,14 +7,18 @@ Pure lookups over the parsed YAML (``ContentStore.texts("alimenti")``): the NLU 
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
+import yaml
+
 from bot.content import ContentStore
 from bot.text import normalize
 
+logger = logging.getLogger(__name__)
 # The table's group of foods the sources say nothing specific about.
 UNCLASSIFIED = "non_classificato"
 DIET_TOPICS = ("dieta.", "evitare.calcio_dieta")
@@ -109,14 +113,20 @@ class FoodTable:
 
 class CurrentFoodTable:
     """The table of content/it/alimenti.yml as it is now: built again only after the staff
-    edit the file (the content store re-reads it when it changes)."""
+    edit the file (the content store re-reads it when it changes). A missing or broken file
+    is an empty table (logged), so that a typo leaves the bot answering without foods, for
+    the NLU component and the answers alike; ``python -m bot content check`` shows the line."""
 
     def __init__(self, content: ContentStore) -> None:
         self.content = content
         self._built: tuple[dict[str, Any], FoodTable] | None = None
 
     def get(self) -> FoodTable:
-        data = self.content.texts("alimenti")
+        try:
+            data = self.content.texts("alimenti")
+        except (OSError, ValueError, yaml.YAMLError) as error:
+            logger.warning("tabella degli alimenti non leggibile: %s", type(error).__name__)
+            return FoodTable({})
         if self._built is None or self._built[0] is not data:
             self._built = (data, FoodTable(data))
         return self._built[1]

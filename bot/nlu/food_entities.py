@@ -13,11 +13,9 @@ togliere?").
 
 from __future__ import annotations
 
-import logging
 import re
 from typing import Any
 
-import yaml
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -27,12 +25,11 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.content import ContentStore
-from bot.foods import CurrentFoodTable, FoodMatch, FoodTable
+from bot.foods import CurrentFoodTable, FoodMatch
 from bot.senses import not_the_food
 from bot.text import normalize
 
 ENTITY = "alimento"
-logger = logging.getLogger(__name__)
 QUESTION = re.compile(r"[^.!?\n]*\?")
 # A question about eating, drinking or the diet: the foods of its context are its subject.
 ABOUT_EATING = re.compile(
@@ -71,15 +68,8 @@ class FoodEntityExtractor(GraphComponent, EntityExtractorMixin):
     ) -> FoodEntityExtractor:
         return cls(ContentStore())
 
-    def table(self) -> FoodTable:
-        try:
-            return self.foods.get()
-        except (OSError, ValueError, yaml.YAMLError) as error:  # missing or broken file: no foods, no crash
-            logger.warning("tabella degli alimenti non leggibile: %s", type(error).__name__)
-            return FoodTable({})
-
     def process(self, messages: list[Message]) -> list[Message]:
-        table = self.table()
+        table = self.foods.get()  # empty when the file is missing or broken
         for message in messages:
             text = message.get(TEXT) or ""
             if text.startswith("/"):

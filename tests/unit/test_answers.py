@@ -93,3 +93,17 @@ def test_an_unsure_reminder_or_yes_no_guess_after_a_content_answer_is_a_follow_u
     assert unsure_follow_up(Turn("negazione", "e se non voglio cambiare?", confidence=0.36, slots=after))
     assert not unsure_follow_up(Turn("promemoria_fatto", "fatto gli esami ieri", confidence=0.9, slots=after))
     assert not unsure_follow_up(Turn("promemoria_fatto", "come li contatto?", confidence=0.2))  # no answer before
+
+
+def test_a_broken_food_table_leaves_the_answers_without_foods(tmp_path: Path) -> None:
+    import shutil
+
+    from bot import CONTENT_DIR
+    from bot.answers import Turn
+
+    content = tmp_path / "it"
+    shutil.copytree(CONTENT_DIR, content)
+    (content / "alimenti.yml").write_text("alimenti: [nome: 'nduja, grana]\n", encoding="utf-8")  # a typo
+    turn = Turn("condizione_cos_e", "cos'è la calcinosi?", slots={"benvenuto_inviato": True})
+    reply = Answerer(ContentStore(content)).answer(turn)
+    assert [m["custom"]["topic"] for m in reply.messages] == ["condizione.cos_e"]
