@@ -264,16 +264,17 @@ _REACTION_BEFORE = re.compile(
         r"(?:letto|sentito|visto|saputo|detto|comunicato)\b(?:\s+\w+){0,10}\s*$"
     )
 )
-# "se avessi dolori fortissimi di notte a chi mi rivolgo?": a question about a case to come.
+# "se avessi dolori fortissimi di notte a chi mi rivolgo?": a question about a case to come,
+# up to a word that brings it back to the present ("se avessi saputo prima... ora ho").
+_NOT_NOW_WORD = r"(?:\s+(?!ora\b|adesso\b|oggi\b|stamattina\b|stanotte\b|stasera\b|invece\b)\w+)"
 _HYPOTHETICAL_BEFORE = re.compile(
     _sq(
         r"\b(?:quando|se) (?:uno|una|si|qualcuno) (?:ha|prende|gli viene|le viene|viene)\b(?:\s+\w+){0,3}\s*$"
         r"|\b(?:in caso di|nel caso|quando e il caso di|quali sono i segn\w*|come (?:si )?riconosc\w*|"
-        r"ipotizziamo|mettiamo|supponiamo|va considerat\w*)\b"
-        r"(?:\s+(?!ora\b|adesso\b|oggi\b|stamattina\b|stanotte\b|stasera\b|invece\b)\w+){0,14}\s*$"
+        rf"ipotizziamo|mettiamo|supponiamo|va considerat\w*)\b{_NOT_NOW_WORD}{{0,14}}\s*$"
         r"|\b(?:se|nel caso|qualora|casomai|mettiamo che)\s+(?:\w+\s+){0,4}?(?:avessi|avesse|avessimo|"
         r"dovessi|dovesse|dovessero|venisse|venissero|capitasse|capitassero|succedesse|fosse)\b"
-        r"(?:\s+(?!ora\b|adesso\b|oggi\b|stamattina\b|stanotte\b|stasera\b|invece\b)\w+){0,8}\s*$"
+        rf"{_NOT_NOW_WORD}{{0,8}}\s*$"
     )
 )
 # Someone outside the family, told as the story before one's own question: "la mia compagna
@@ -296,28 +297,28 @@ _AIR = re.compile(_sq(r"soffoc|manc\w* (?:l )?aria"))
 
 
 def _dismissed(text: str, start: int, end: int) -> bool:
-    near = text[max(0, start - _STORY_WINDOW) : end + _STORY_WINDOW]
-    if _AIR.search(text[start:end]) and _CLAUSTROPHOBIA.search(near) and not _HAPPENED.search(text[start:end]):
-        return True
+    said = text[start:end]
     before = text[max(0, start - _STORY_WINDOW) : start]
-    if _REACTION_BEFORE.search(before) or _HYPOTHETICAL_BEFORE.search(text[max(0, start - 2 * _STORY_WINDOW) : start]):
+    far = text[max(0, start - 2 * _STORY_WINDOW) : start]  # a whole sentence or two
+    happened = _HAPPENED.search(said) is not None
+    near = text[max(0, start - _STORY_WINDOW) : end + _STORY_WINDOW]
+    if _AIR.search(said) and not happened and _CLAUSTROPHOBIA.search(near):
+        return True
+    if _REACTION_BEFORE.search(before) or _HYPOTHETICAL_BEFORE.search(far):
         return True
     if (
-        _SOMEONE_ELSE_BEFORE.search(text[max(0, start - 2 * _STORY_WINDOW) : start])
+        _SOMEONE_ELSE_BEFORE.search(far)
         and _OWN_QUESTION_AFTER.search(text, end)
         and not _HELP_NOW.search(text[end : end + _STORY_WINDOW])
     ):
         return True
-    if _sq("soffoc") in text[start:end] and _HEAT.search(text[max(0, start - 40) : end + 40]):
+    if _sq("soffoc") in said and _HEAT.search(text[max(0, start - 40) : end + 40]):
         return True
     return (
         _DISMISSED_AFTER.match(text, end, end + _DISMISSED_WINDOW) is not None
         or _FIGURATIVE_AFTER.match(text, end, end + _DISMISSED_WINDOW) is not None
-        or (
-            _FEAR_AFTER.match(text, end, end + _DISMISSED_WINDOW) is not None
-            and not _HAPPENED.search(text[start:end])
-        )
-        or _FIGURATIVE_SUBJECT_BEFORE.search(text[max(0, start - _STORY_WINDOW) : start]) is not None
+        or (not happened and _FEAR_AFTER.match(text, end, end + _DISMISSED_WINDOW) is not None)
+        or _FIGURATIVE_SUBJECT_BEFORE.search(before) is not None
     )
 
 
