@@ -32,6 +32,7 @@ from bot.content import (
     parse_topic,
     revision_date,
 )
+from bot.foods import spellings
 from bot.readability import gulpease_markdown, markdown_to_plain
 from bot.text import normalize
 from bot.topics import content_topics, intent_for_topic, load_catalogue
@@ -302,8 +303,8 @@ def check_food_table(path: Path, catalogue_ids: set[str]) -> list[Finding]:
             findings.append(Finding(path, line, f"'{name}': gruppo '{entry.get('gruppo')}' sconosciuto"))
         if not str(entry.get("fonte") or "").strip():
             findings.append(Finding(path, line, f"'{name}': manca la fonte"))
-        for word in [name, *(entry.get("varianti") or []), *(entry.get("marche") or [])]:
-            key = normalize(str(word))
+        for word in spellings(entry):
+            key = normalize(word)
             if owner.setdefault(key, name) != name:
                 findings.append(Finding(path, line, f"'{word}' è sia in '{owner[key]}' sia in '{name}'"))
     return findings

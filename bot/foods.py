@@ -58,6 +58,12 @@ def _fold(text: str) -> str:
     return "".join(unicodedata.normalize("NFKD", ch)[:1] or ch for ch in text.lower())
 
 
+def spellings(entry: dict[str, Any]) -> list[str]:
+    """Every way the table lets people name a food: its name, variants and brands."""
+    name = str(entry.get("nome", "")).strip()
+    return [name, *(str(w) for w in entry.get("varianti") or []), *(str(w) for w in entry.get("marche") or [])]
+
+
 class FoodTable:
     def __init__(self, data: dict[str, Any]) -> None:
         self.groups: dict[str, dict[str, Any]] = dict(data.get("gruppi") or {})
@@ -68,9 +74,9 @@ class FoodTable:
             if not name or entry.get("gruppo") not in self.groups:
                 continue
             self.foods[name] = entry
-            for word in [name, *(entry.get("varianti") or []), *(entry.get("marche") or [])]:
-                if normalize(str(word)):
-                    words.setdefault(normalize(str(word)), name)
+            for word in spellings(entry):
+                if normalize(word):
+                    words.setdefault(normalize(word), name)
         self._words = words
         self._brands = {normalize(str(b)) for e in self.foods.values() for b in e.get("marche") or []}
         alternatives = sorted(words, key=len, reverse=True)  # longest first: "latte di soia"

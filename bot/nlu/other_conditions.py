@@ -80,14 +80,12 @@ def names_other_condition(text: str) -> bool:
         m.group() for m in OTHER_CONDITION.finditer(form)
         if not RULED_OUT.search(form[max(0, m.start() - 20) : m.start()])
     ]
-    if all(KIDNEY.fullmatch(n) for n in named):
-        if not CALCIFICATION.search(form) or KIDNEY_QUESTION.search(form):
-            named = []
-    if not named:
+    kidney_only = all(KIDNEY.fullmatch(n) for n in named)
+    if not named or (kidney_only and (not CALCIFICATION.search(form) or KIDNEY_QUESTION.search(form))):
         return False
     if not THIS_DISEASE.search(form):
         return True
-    return bool(COMPARISON.search(form)) and not all(KIDNEY.fullmatch(n) for n in named)
+    return bool(COMPARISON.search(form)) and not kidney_only
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
