@@ -42,7 +42,7 @@ from bot.questions import question_part
 from bot.senses import SPORT
 from bot.text import normalize
 
-__all__ = ["asks_personal_advice", "classify", "is_urgent", "normalize"]
+__all__ = ["asks_dose", "asks_personal_advice", "classify", "is_urgent", "normalize"]
 
 URGENT = "urgenza"
 PERSONAL_ADVICE = "consiglio_personale"
@@ -153,11 +153,12 @@ def _taken_back(text: str, start: int, end: int) -> bool:
 _DISMISSED_AFTER = re.compile(
     _sq(
         r"\W*(?:(?:\w+\W+){0,2}?(?:"
-        r"quando (?:\w+ ){0,3}?(?:mi |ci |l )?(?:hanno|ha|ho) (?:detto|chiesto|letto|visto|"
-        r"sentito|comunicato|fatto vedere)"
+        r"quando (?:\w+ ){0,5}?(?:mi |ci |l )?(?:hanno|ha|ho) (?:detto|chiesto|letto|visto|"
+        r"sentito|comunicato|fatto vedere|dato|mostrato|fatto leggere|consegnato|spiegato|elencato)"
         r"|(?:ora|adesso|poi|ormai|gia) (?:e |ora )?passat"
         r"|(?:dall?[ea]?|da (?:tutt[aei] )?(?:quest[aei]|quell[aei]|st[aei]))\s*(?:regol|dieta|burocrazi|cart[ae]|domand|"
-        r"pensier|impegn|preoccupazion|divieti|cose da fare))"
+        r"pensier|impegn|preoccupazion|divieti|cose da fare|visit|analisi|esami|controll|ospedal|appuntament))"
+        r"|(?:l idea|il pensiero|all idea|al pensiero)\b"
         r"|(?:dieta|menu|ricett\w*)\b)"
     )
 )
@@ -180,6 +181,7 @@ _LONG_AGO = (
     r"|(?:\d+|due|tre|quattro|qualche|alcune|diverse|parecchie) settimane fa|la settimana scorsa"
     r"|(?:il|lo|l) (?:mese|inverno|autunno) scorso|(?:la|l) (?:primavera|estate) scorsa"
     r"|quando (?:ero|era|eravamo) (?:al|alle|all|a|piccol\w*|bambin\w*|ragazz\w*|giovane)|al liceo|alle medie|alle elementari"
+    r"|nel (?:19|20)\d\d"
     r"|(?:a|ad|in|lo scorso|a inizio|a fine|verso) (?:gennaio|febbraio|marzo|aprile|maggio|giugno|"
     r"luglio|agosto|settembre|ottobre|novembre|dicembre)"
 )
@@ -197,15 +199,16 @@ _FIGURATIVE = (
     r"|(?:per la|dalla) (?:fame|noia|stanchezza|sete)|dentro\b"
     r"|(?:nelle|nei|nel|tra le|tra i) (?:scartoffi\w*|cart[ae]|compiti|pratiche|moduli|impegni)"
     r"|(?:solo |sempre |gia )?(?:a|al|alla|quando|se|ogni volta che) (?:vedere|vedo|vede|vista|"
-    r"pensiero|pensarci|sentire|sento) (?:\w+ )?(?:un |l |il |la |i |gli |le )?(?:ago|aghi|sangue|"
+    r"pensiero|pensarci|sentire|sento|devo fare|deve fare|faccio|fa|fanno|fare) (?:\w+ )?(?:un |l |il |la |i |gli |le )?(?:ago|aghi|sangue|"
     r"siring\w*|punture|prelievo|prelievi)"
-    r"|(?:solo )?a pensarci|(?:solo )?a pensare\b|(?:al|solo al) (?:solo )?pensiero"
+    r"|(?:solo )?a pensarci|(?:solo |gia )?a (?:pensare|leggere|sentire|guardare)\b|(?:al|solo al) (?:solo )?pensiero"
     r"|(?:a|al|quando|dopo aver) (?:vedere|vedo|visto|ho visto|leggere|letto|ho letto|sentire|sentito) "
     r"(?:\w+ ){0,2}?(?:prezz\w*|cont[oi]|cost[oi]|bollett\w*|scontrin\w*|ticket|cifr\w*|parcell\w*|"
     r"preventiv\w*|spes[ae])"
     r"|(?:una )?(?:risat\w*|sbadigli\w*|urlo|grido)"
     r"|(?:co|con|per|dal|dall|da) (?:st |sto |questo |questa |quest )?(?:caldo|afa|umidita|calura)"
-    r"|ogni volta che (?:\w+ ){0,3}?(?:vedo|vede|penso|pensa|leggo|legge|ordinano|mangiano|parlano)"
+    r"|ogni volta che (?:\w+ ){0,3}?(?:vedo|vede|penso|pensa|leggo|legge|ordinano|mangiano|parlano|apro|"
+    r"guardo|piange|piangono)"
 )
 # "è svenuto l'anno scorso", "ho avuto la febbre anni fa": a past tense, then when.
 _LONG_AGO_AFTER = re.compile(_sq(rf"(?:\s+\w+){{0,2}}?\s+(?:{_LONG_AGO})\b"))
@@ -227,12 +230,14 @@ _FEAR_AFTER = re.compile(
 )
 _HAPPENED = re.compile(r"(?:ut|at|ment)[oaie]$")
 # "ridevo così tanto che mi mancava il fiato"
-_LAUGH_BEFORE = re.compile(_sq(r"\b(?:rid\w*|risat\w*)\b(?:\s+\w+){0,7}\s*$"))
-_LONG_AGO_BEFORE = re.compile(_sq(rf"\b(?:{_LONG_AGO})\b(?:\s+\w+){{0,5}}\s*$"))
+_LAUGH_BEFORE = re.compile(
+    _sq(r"\b(?:rid(?:o|i|e|ono|evo|eva|evamo|evano|endo|ere|iamo|ete)|risat\w*)\b(?:\s+\w+){0,7}\s*$")
+)
+_LONG_AGO_BEFORE = re.compile(_sq(rf"\b(?:{_LONG_AGO})\b(?P<told>(?:\s+\w+){{0,8}})\s*$"))
 # Further back when the symptom is told in the imperfect: "anni fa la massa mi bloccava la
 # gamba e avevo dolori tremendi".
 _LONG_AGO_FAR_BEFORE = re.compile(
-    _sq(rf"\b(?:{_LONG_AGO}|(?:a|all eta di) (?:\d+|\w+) anni)\b(?:\s+\w+){{0,12}}\s*$")
+    _sq(rf"\b(?:{_LONG_AGO}|(?:a|all eta di) (?:\d+|\w+) anni)\b(?P<told>(?:\s+\w+){{0,12}})\s*$")
 )
 _IMPERFECT_BEFORE = re.compile(
     _sq(
@@ -261,7 +266,7 @@ _FIGURATIVE_SUBJECT_BEFORE = re.compile(
 _REACTION_BEFORE = re.compile(
     _sq(
         r"\bquando (?:\w+ ){0,2}?(?:ha|ho|hanno|abbiamo|mi hanno|gli hanno|le hanno|ci hanno) "
-        r"(?:letto|sentito|visto|saputo|detto|comunicato)\b(?:\s+\w+){0,10}\s*$"
+        r"(?:letto|sentito|visto|saputo|detto|comunicato)\b(?:\s+\w+){0,14}\s*$"
     )
 )
 # "se avessi dolori fortissimi di notte a chi mi rivolgo?": a question about a case to come,
@@ -273,8 +278,13 @@ _HYPOTHETICAL_BEFORE = re.compile(
         r"|\b(?:in caso di|nel caso|quando e il caso di|quali sono i segn\w*|come (?:si )?riconosc\w*|"
         rf"ipotizziamo|mettiamo|supponiamo|va considerat\w*)\b{_NOT_NOW_WORD}{{0,14}}\s*$"
         r"|\b(?:se|nel caso|qualora|casomai|mettiamo che)\s+(?:\w+\s+){0,4}?(?:avessi|avesse|avessimo|"
-        r"dovessi|dovesse|dovessero|venisse|venissero|capitasse|capitassero|succedesse|fosse)\b"
+        r"dovessi|dovesse|dovessero|venisse|venissero|capitasse|capitassero|succedesse|fosse|"
+        r"\w{3,}(?:asse|esse|isse|assero|essero|issero))\b"
         rf"{_NOT_NOW_WORD}{{0,8}}\s*$"
+        rf"|\b(?:se|quando|nel caso che) (?:un giorno|mai|per caso|in futuro|prima o poi|dovesse)\b{_NOT_NOW_WORD}{{0,8}}\s*$"
+        # an instruction given: "mi hanno detto che se il dolore diventa insopportabile devo chiamare"
+        r"|\b(?:detto|spiegato|consigliato|raccomandato|scritto|ripetuto)\b(?:\s+\w+){0,2}?\s+(?:di |che )?"
+        rf"(?:se|quando|nel caso|in caso)\b{_NOT_NOW_WORD}{{0,8}}\s*$"
     )
 )
 # Someone outside the family, told as the story before one's own question: "la mia compagna
@@ -287,13 +297,46 @@ _SOMEONE_ELSE_BEFORE = re.compile(
         r"(?:\s+\w+){0,18}\s*$"
     )
 )
-_OWN_QUESTION_AFTER = re.compile(_sq(r"\bio (?:invece |ho |sono |ero |mi |volevo |vorrei )"))
+_REPORTED_PAST_BEFORE = re.compile(
+    _sq(
+        r"\b(?:diceva|dicevano|diceva sempre|raccontava)\b(?:\s+\w+){0,4}\s*$"
+        r"|\b(?:dice|racconta|ha detto|mi ha detto) che\b(?:\s+\w+){0,3}?\s+(?:si sentiva|sentiva|aveva|le veniva|"
+        r"gli veniva|le mancava|gli mancava|stava per)\s*$"
+    )
+)
+# "se la massa diventasse calda": an "if" just before the symptom, its verb (an imperfect
+# subjunctive) inside or right after it.
+_IF_BEFORE = re.compile(_sq(r"\b(?:se|qualora|casomai|nel caso che)\s+(?:\w+\s+){0,3}$"))
+_SUBJUNCTIVE = re.compile(_sq(r"\b\w{3,}(?:asse|esse|isse|assero|essero|issero)\b"))
+_REPORTED_BEFORE = re.compile(_sq(r"\b(?:dice|racconta|ha detto|mi ha detto|diceva) che\s*$"))
+_IMPERFECT_SAID = re.compile(_sq(r"\b(?:sentiva|veniva|mancava|aveva|faceva)\b"))
+# "...scherzo, respiro mille volte meglio!"
+_JOKE_AFTER = re.compile(_sq(r"\b(?:scherzo|scherzavo|sto scherzando|era una battuta)\b"))
+_OWN_QUESTION_AFTER = re.compile(_sq(r"\bio (?:invece |ho |sono |ero |mi |volevo |vorrei |cosa |come |che )"))
+# A story read or heard about someone else ("su un forum ho letto di una ragazza finita al
+# pronto soccorso con la febbre"), up to a word of one's own present.
+_READ_ABOUT_BEFORE = re.compile(
+    _sq(
+        r"\b(?:ho letto|ho sentito|abbiamo letto|leggo|ho visto un video|raccontava|racconta)"
+        r"(?:\s+\w+){0,3}? (?:di|che|la storia di|su)\b"
+        r"(?:\s+(?!ho\b|io\b|mi\b|ora\b|adesso\b|oggi\b|sono\b|mio\b|mia\b|stamattina\b|stanotte\b)\w+){0,14}\s*$"
+    )
+)
 _HELP_NOW = re.compile(_sq(r"\b(?:cosa (?:faccio|facciamo|devo fare)|aiut\w*|subito|chiam\w*|112|118)\b"))
 # The heat: "che caldo oggi, soffoco proprio".
 _HEAT = re.compile(_sq(r"\b(?:caldo|afa|afos\w*|calura|umidita)\b"))
 # Feeling short of air in the MRI tube: claustrophobia, not a breathing problem.
 _CLAUSTROPHOBIA = re.compile(_sq(r"\b(?:claustrofob\w*|risonanz\w*|nel tubo|li dentro)\b"))
 _AIR = re.compile(_sq(r"soffoc|manc\w* (?:l )?aria"))
+# A fainting at a blood test, told with "now he is fine": a vasovagal faint, not today's
+# emergency ("al primo prelievo è svenuto, adesso sta benissimo ma ha paura del prossimo").
+_BLOOD_TEST_BEFORE = re.compile(_sq(r"\b(?:al|durante il|durante un|dopo il|all ultimo|al primo) prelievo\b"))
+_FINE_NOW = re.compile(
+    _sq(r"\b(?:adesso|ora|poi|da allora) (?:sta|sto|stiamo|e stato|si e ripres\w*|mi sono ripres\w*) "
+        r"(?:bene|benissimo|meglio|alla grande|una favola)\b")
+)
+# Out of breath after a race "like everyone else": effort, not a breathing problem.
+_LIKE_EVERYONE = re.compile(_sq(r"\bcome tutti\b|\bcome chiunque\b"))
 
 
 def _dismissed(text: str, start: int, end: int) -> bool:
@@ -304,7 +347,13 @@ def _dismissed(text: str, start: int, end: int) -> bool:
     near = text[max(0, start - _STORY_WINDOW) : end + _STORY_WINDOW]
     if _AIR.search(said) and not happened and _CLAUSTROPHOBIA.search(near):
         return True
-    if _REACTION_BEFORE.search(before) or _HYPOTHETICAL_BEFORE.search(far):
+    if _REACTION_BEFORE.search(far) or _HYPOTHETICAL_BEFORE.search(far) or _READ_ABOUT_BEFORE.search(far):
+        return True
+    if _REPORTED_PAST_BEFORE.search(before) or _JOKE_AFTER.search(text, end, end + 60):
+        return True
+    if _IF_BEFORE.search(before) and _SUBJUNCTIVE.search(text, start, end + 30):
+        return True
+    if _REPORTED_BEFORE.search(before) and _IMPERFECT_SAID.search(said):
         return True
     if (
         _SOMEONE_ELSE_BEFORE.search(far)
@@ -313,6 +362,9 @@ def _dismissed(text: str, start: int, end: int) -> bool:
     ):
         return True
     if _sq("soffoc") in said and _HEAT.search(text[max(0, start - 40) : end + 40]):
+        return True
+    after = text[end : end + _STORY_WINDOW]
+    if _FINE_NOW.search(after) and (_BLOOD_TEST_BEFORE.search(before) or _LIKE_EVERYONE.search(after)):
         return True
     return (
         _DISMISSED_AFTER.match(text, end, end + _DISMISSED_WINDOW) is not None
@@ -324,13 +376,13 @@ def _dismissed(text: str, start: int, end: int) -> bool:
 
 def _long_past(text: str, start: int, end: int) -> bool:
     before = text[max(0, start - _STORY_WINDOW) : start]
-    if (m := _LONG_AGO_BEFORE.search(before)) and not _NOW.search(before, m.end()):
+    if (m := _LONG_AGO_BEFORE.search(before)) and not _NOW.search(before, m.start("told")):
         return True
     far = text[max(0, start - 2 * _STORY_WINDOW) : start]
     if (
         _IMPERFECT_BEFORE.search(before)
         and (m := _LONG_AGO_FAR_BEFORE.search(far))
-        and not _NOW.search(far, m.end())
+        and not _NOW.search(far, m.start("told"))
     ):
         return True
     if _LAUGH_BEFORE.search(before):
@@ -406,25 +458,28 @@ _PAIN_HOW = _alt(
     r"bloccat\w*", r"paralizzat\w*", "tremo", "trema", r"non mi regg\w*",
 )
 _SEVERE_PAIN = _rx(
-    rf"\b{_PAIN}(?:\s+(?!non\b|ne\b|senza\b|se\b|o\b|oppure\b)\w+){{0,4}}\s+{_PAIN_STRONG_AFTER}\b",
+    rf"\b{_PAIN}(?:\s+(?!non\b|ne\b|senza\b|se\b|o\b|oppure\b|mai\b|poco\b|neanche\b|nemmeno\b|mica\b)\w+){{0,4}}\s+{_PAIN_STRONG_AFTER}\b",
     rf"\b{_PAIN_STRONG_BEFORE}{_W}{{0,3}}\s+{_PAIN}\b",
     rf"\b{_PAIN_HOW}{_W}{{0,6}}\s+dal (?:dolore|male)\b",
     rf"\b{_PAIN_HOW_STRONG}{_W}{{0,3}}\s+per il (?:dolore|male)\b",
     rf"\bdal (?:dolore|male){_W}{{0,3}}\s+{_PAIN_HOW}",
     r"\b(?<!guardato )(?<!guardata )(?<!trattato )(?<!trattata )(?<!risposto )(?<!parlato )"
-    r"(?<!scritto )(?<!mangiato )(?<!cucinato )(?<!dormito )malissimo\b",
+    r"(?<!scritto )(?<!mangiato )(?<!cucinato )(?<!dormito )(?<!ci sta )(?<!ci sto )(?<!ci resta )"
+    r"(?<!ci rimane )(?<!ci e rimast[oa] )(?<!ci sono rimast[oa] )malissimo\b",
     r"\bnon ce la (?:faccio|fa|facciamo) piu(?:\s+\w+){0,3}\s+(?:dolore|male|dolori)\b",
 )
 _SEVERE_PAIN_RULE = _Rule(_SEVERE_PAIN, "dol", "mal", "fit", "cramp", "spasm")
 
 _CHEST = _alt("petto", "torace", "sterno")
 _CHEST_PAIN = _rx(
-    rf"\b(?:dolo?r[ei]?|male|fitt[ae]|pes[oi]|oppression\w*|strett\w*|mors\w*|costrizion\w*|"
+    rf"\b(?:dolo?r[ei]?|male?|fitt[ae]|pes[oi]|oppression\w*|strett\w*|mors\w*|costrizion\w*|"
     rf"pression\w*|trafitt\w*){_W}{{0,3}}?\s+"
     rf"(?:a|al|nel|sul|in|del|allo|sullo|dietro lo|al centro del|in mezzo al)\s+{_CHEST}\b",
     rf"\bmal di (?:{_CHEST}|cuore)\b",
     r"\bd[ou]l[ou]r\w* (?:\w+ ){0,3}?(?:m ?piett\w*|pett[ou]|o pettu|ô pettu)\b",
     r"\bdolor\w* toracic\w*",
+    rf"\b(?:mi |gli |le |si |ci )*string\w* (?:il|al|nel) {_CHEST}\b",
+    rf"\b{_CHEST} (?:strett\w*|chius\w*|in una morsa|come in una morsa)\b",
     rf"\b(?:fa|fanno|faceva|fa molto) male (?:il|al|nel|sul|lo|allo) (?:{_CHEST}|cuore)\b",
     rf"\b{_CHEST} (?:mi |gli |le )?(?:fa|fanno|faceva) (?:molto )?male\b",
     r"\b(?:dolo?r[ei]?|male|fitt[ae])(?:\s+\w+){0,2}\s+(?:al|nel) cuore\b",
@@ -489,6 +544,9 @@ _FAINTING = _rx(
     r"\bsveng\w*",
     r"\bsvien\w*",
     r"\bsveniment[oi]\b",
+    r"\bsvenend\w*",
+    r"\bmancament\w*",
+    r"\bnon (?:mi |ci |le |gli )?rispondeva\b",
     r"\b(?:sto|sta|stava|stavo|stiamo|quasi|per) (?:per )?svenire\b",
     r"\b(?:mi|si|ci) sent\w* svenire\b",
     r"\b(?:perde|perso|perdere|perdo|persa|perduto|perdendo|perdeva) (?:i sensi|conoscenza|coscienza)\b",
@@ -497,6 +555,7 @@ _FAINTING = _rx(
     r"\bnon (?:si sveglia|risponde piu|reagisce piu|reagisce)\b",
     r"\bcollass\w*",
     r"\b(?:crollat|accasciat)\w* (?:a|per|sul|sulla|in) (?:terra|pavimento)\b|\baccasciat\w*",
+    r"\bcadut[oa] (?:\w+ ){0,3}?(?:a terra|per terra|sul pavimento)\b|\be (?:a|per) terra e non\b",
     r"\bsincop\w*",
     rf"\b{_RELATIVE}(?:\s+\w+){{0,4}}\s+non (?:risponde|reagisce)\b"
     r"(?!\s+(?:al|alle|ai|a|alla|agli|allo|mai|ancora)\b)",
@@ -508,7 +567,7 @@ _FAINTING = _rx(
 )
 _FAINTING_RULE = _Rule(
     _FAINTING, "sven", "svien", "sensi", "conoscenza", "coscienza", "incoscient", "sveglia",
-    "risponde", "reagisce", "collass", "sincop", "crollat", "accasciat", "fainted", "passed out", "unconscious", "ohnmachtig",
+    "risponde", "rispondeva", "mancament", "reagisce", "collass", "sincop", "crollat", "accasciat", "cadut", "terra", "fainted", "passed out", "unconscious", "ohnmachtig",
     "bewusstlos",
 )
 
@@ -556,7 +615,8 @@ _EMERGENCY = _rx(
 _OTHER_ACUTE = _rx(
     r"\bemorragi\w*",
     r"\bperde (?:molto|tanto|tantissimo|parecchio) sangue\b",
-    r"\bsanguin\w* (?:molto|tanto|tantissimo|parecchio|senza fermarsi|di continuo)\b",
+    r"\bsanguin\w* (?:cosi |troppo )?(?:molto|tanto|tantissimo|parecchio|senza fermarsi|di continuo)\b",
+    r"\bgarz\w* (?:\w+ )?(?:zupp\w*|inzuppat\w*)\b",
     r"\bnon (?:smette|si ferma|smettono) di sanguinare\b",
     r"\bvomit\w* sangue\b",
     r"\b(?:ho paura di|temo di|mi sento|sto per|sta per|credo di) morire\b",
@@ -564,7 +624,7 @@ _OTHER_ACUTE = _rx(
     r"sete|curiosita|voglia|risate)\b)",
     r"\bi (?:think i am|m|am) dying\b",
 )
-_OTHER_ACUTE_RULE = _Rule(_OTHER_ACUTE, "emorragi", "sangu", "morire", "morendo", "dying")
+_OTHER_ACUTE_RULE = _Rule(_OTHER_ACUTE, "emorragi", "sangu", "garz", "morire", "morendo", "dying")
 _EMERGENCY_RULE = _Rule(
     _EMERGENCY, "emergenz", "118", "112", "ambulanz", "guardia medica", "pronto soccorso"
 )
@@ -584,7 +644,9 @@ _SELF_HARM = _rx(
     r"\bmi faccio del male\b",
     r"\buccidermi\b" + _not_after("uccidermi"),
     r"\bammazzarmi\b" + _not_after("ammazzarmi"),
-    r"\bmi (?:uccido|ammazzo|ucciderei|ammazzerei|uccidero|ammazzero|voglio uccidere|voglio ammazzare)\b",
+    r"\bmi (?:uccido|ammazzo|ucciderei|ammazzerei|uccidero|ammazzero|voglio uccidere|voglio ammazzare)\b"
+    r"(?!\s+(?:di|dalle|dal|dalla) (?:esercizi\w*|lavoro|fatica|studio|palestra|ginnastica|allenament\w*|"
+    r"corsa|risate|ridere|pulizie|compiti|straordinari)\b)",
     r"\bsuicid\w*",
     r"\bautolesion\w*",
     r"\b(?:togliermi|levarmi|togliersi|levarsi) la vita\b",
@@ -628,7 +690,9 @@ _SELF_HARM = _rx(
     r"(?:pastiglie|pillole|compresse|medicine)\b",
     r"\b(?:la )?vita non ha (?:piu )?senso\b",
     r"\b(?:vuole|vorrebbe) (?:uccidersi|ammazzarsi|farla finita)\b",
-    r"\bsi vuole (?:uccidere|ammazzare)\b",
+    r"\bsi vuole (?:uccidere|ammazzare|fare del male|tagliare)\b",
+    r"\b(?:vuole|vorrebbe|voleva|pensa di|parla di) (?:tagliarsi|farsi del male|fare del male a se stess\w*)\b",
+    r"\b(?:non ha|senza) (?:piu )?(?:senso|nessun senso) (?:vivere|continuare a vivere)\b",
     r"\bkill (?:my ?self|me)\b",
     r"\bend (?:my life|it all)\b",
     r"\bwant to die\b",
@@ -660,6 +724,7 @@ _SELF_HARM_RULE = _Rule(
 _FEVER = _rx(
     r"\bfebbr\w*",
     r"\bfebricitant\w*",
+    r"\bfrev[ae]\b|\bfrebb\w*",  # Neapolitan, Sicilian
     r"\bfebbricol\w*",
     r"\btemperatura (?:alta|altissima|a 3[89]|a 4[0-2]|di 3[89]|di 4[0-2])\b",
     r"\b(?:3[89]|4[0-2])(?:[.,]\d)? (?:di febbre|gradi)\b",
@@ -671,12 +736,12 @@ _FEVER = _rx(
     r"\b(?:termometro|misurat\w*|temperatura)\b(?:\s+\w+){0,3}\s+(?:3[89]|4[0-2])\b"
     r"|\b(?:3[89]|4[0-2])(?:(?: e | virgola |[.,])\d)?\s+(?:misurat\w*|col termometro|al termometro)\b"
     r"|\b(?:ha|ho|hai|abbiamo) (?:3[89]|4[0-2])(?: e (?:mezzo|\d)|[.,]\d)\b(?!\s*(?:anni|kg|chili|euro|di (?:pth|fosforo|vitamina)))",
-    r"\bbrividi\b",
+    r"\bbrividi\b|\bbatt\w* i denti\b",
     r"\bfever\b",
     r"\bfieber\b",
 )
 _FEVER_RULE = _Rule(
-    _FEVER, "febbr", "temperatura", "gradi", "brividi", "fever", "fieber", "scott", "fronte", "termometro",
+    _FEVER, "febbr", "frev", "frebb", "denti", "temperatura", "gradi", "brividi", "fever", "fieber", "scott", "fronte", "termometro",
     "misurat", "ha 3", "ha 4", "ho 3", "ho 4", "hai 3", "hai 4", "abiamo 3", "abiamo 4",
 )
 _HIGH_FEVER = _rx(
@@ -711,11 +776,12 @@ _INFLAMED = _rx(
     r"\barrossament\w*",
     r"\brossor\w*",
     r"\bgonfi[oaie]\b",
-    r"\bgonfiat\w*",
+    r"\bgonfiat\w*|\bgonfissim\w*",
     r"\bgonfior\w*",
     r"\bcald[oaie]\b(?<!\bho cald.)(?<!\bha cald.)(?<!\bsento cald.)(?<!\bfa cald.)"
     r"(?<!\bavere cald.)",
     r"\bbollent\w*",
+    r"\bruss[oaie]\b|\babbuffat\w*|\bunchiat\w*",  # dialect: red, swollen
     r"\binfiammat\w*",
     r"\binfiammazion\w*",
     r"\bred\b",
@@ -735,7 +801,7 @@ _LUMP_WINDOW = 80
 
 _INFECTED_WOUND = _rx(
     r"\bpus\b",
-    rf"\b{_WOUND}{_W}{{0,6}}\s+(?:infett\w*|puzz\w*|cattivo odore|maleodorant\w*|"
+    rf"\b{_WOUND}(?:\s+(?!non\b|mai\b|nemmeno\b|neanche\b)\w+){{0,6}}\s+(?:infett\w*|puzz\w*|cattivo odore|maleodorant\w*|"
     r"verdastr\w*|giallastr\w*|cald[ae]|bollent\w*|con (?:le )?strisce)",
     rf"\b(?:infezione|infett\w*){_W}{{0,3}}\s+(?:a|al|alla|della|nella|sulla|sul|nel)\s+{_WOUND}",
     r"\b(?:strisce|striature|righe|linee|strie|filamenti) ross[ei]\b",
@@ -890,12 +956,12 @@ _MODAL_ME = _alt(
     "posso", "possiamo", "potrei", "potremmo", "devo", "dobbiamo", "dovrei", "dovremmo",
     r"e meglio(?: se| che)?", "conviene", "faccio bene a", r"e il caso di", r"va bene(?: se)?",
     "e sicuro", r"rischio(?: qualcosa)? se", "mi conviene", "mi consigli di",
-    "mi consigliate di", "ci conviene",
+    "mi consigliate di", "ci conviene", "vorrei", "vorremmo",
 )
 _PRONOUNS = _alt(
     "gli", "le", "lo", "la", "li", "ne", "glielo", "gliela", "glieli", "gliele", "gliene",
     "me", "ce", "io", "ancora", "anche", "continuare a", "smettere di", "non", "piu", "a",
-    "di", "ad", "subito", "ora", "adesso", "tranquillamente",
+    "di", "ad", "subito", "ora", "adesso", "tranquillamente", "fare", "farle", "fargli",
 )
 _VERB_STRONG = _alt(
     r"smett\w*", r"sospend\w*", r"interromp\w*", r"raddoppi\w*", r"dimezz\w*",
@@ -906,11 +972,12 @@ _VERB_ANY = _alt(
     r"us\w*", r"aument\w*", r"riduc\w*", r"ridur\w*", r"diminu\w*", r"abbass\w*",
     r"alz\w*", r"cambi\w*", r"sostitu\w*", r"salt\w*", r"continu\w*", r"riprend\w*",
     r"dar\w*", "dare", r"somministr\w*", r"prov\w*", r"associ\w*", r"combin\w*",
-    r"mescol\w*", r"aggiung\w*", r"spost\w*", r"passa\w*",
+    r"mescol\w*", r"aggiung\w*", r"spost\w*", r"passa\w*", r"accett\w*", r"rifiut\w*",
 )
 _CLITIC = _alt(
     r"(?:prender|assumer|smetter|sospender|interromper|aumentar|ridur|diminuir|saltar|"
-    r"raddoppiar|dimezzar|usar|somministrar)(?:lo|la|li|le|ne|glielo|gliela|glieli|gliele|gliene)",
+    r"raddoppiar|dimezzar|usar|somministrar|provar)"
+    r"(?:lo|la|li|le|ne|glielo|gliela|glieli|gliele|gliene)",
     r"dar(?:lo|la|li|ne|glielo|gliela|glieli|gliele|gliene)",
 )
 # Objects that make "posso prendere/cambiare ..." a practical, not a medical, question.
@@ -928,7 +995,7 @@ _ADVICE_MODAL_ME = re.compile(
 _ADVICE_MODAL_ME_RULE = _Rule(
     _ADVICE_MODAL_ME, "posso", "possiamo", "potrei", "potremmo", "devo", "dobbiamo", "dovrei",
     "dovremmo", "meglio", "conviene", "faccio bene", "il caso di", "va bene", "sicuro",
-    "rischio", "consigli",
+    "rischio", "consigli", "vorrei", "vorremmo",
 )
 # Third person ("mio figlio può sospendere ...?"), but not impersonal ("si può prendere?").
 _MODAL_THEM_NOT_IMPERSONAL = _alt(
@@ -945,12 +1012,27 @@ _ADVICE_MODAL_THEM_RULE = _Rule(_ADVICE_MODAL_THEM, "puo", "poss", "potrebb", "d
 _CLITIC_RE = re.compile(_sq(rf"^{_CLITIC}$"))
 _CONTAGION_RE = re.compile(_sq(r"contagi|\battacca|a contatto|trasmett|infett[ao] gli altri"))
 _VERB_STRONG_RE = re.compile(_sq(rf"^{_VERB_STRONG}$"))
+# "vorrei smettere di ricevere i promemoria": the chat's messages, not a medicine.
+_NOT_A_MEDICINE_AFTER = re.compile(
+    _sq(r"\s+(?:di )?(?:ricever\w*|i promemoria|gli avvisi|i messaggi|le notifiche|di scriver\w*|la chat)\b")
+)
+# "quanto fosforo al giorno posso mangiare io?": an amount for oneself (the general diet
+# answer, with the caveat).
+_OWN_AMOUNT = re.compile(
+    _sq(
+        r"\bquant[oa] (?:fosforo|calcio|vitamina d|proteine|latte|formaggio) (?:al giorno |a settimana |al di )?"
+        r"(?:posso|devo|dovrei|possiamo|puo|deve|dovrebbe) (?:mangiare|assumere|prendere|bere|introdurre)\b"
+    )
+)
 _ADVICE_IF = re.compile(
     _sq(
         r"\b(?:e )?se (?:gli |le |lo |la |li |ne |io |non )?(?:smetto|sospendo|interrompo|salto|"
         r"aumento|riduco|diminuisco|raddoppio|dimezzo|cambio|tolgo|inizio|comincio|prendo|"
         r"assumo|do|diamo|smettiamo|sospendiamo|interrompiamo|saltiamo|aumentiamo|riduciamo|"
         r"prendiamo|dimentico|scordo)\b"
+        # "le smetto?", "la sospendo?": the medicine just named
+        r"|\b(?:le|li|la|lo) (?:smetto|sospendo|interrompo|smettiamo|sospendiamo|interrompiamo)\b(?!\s+di\b)"
+        r"|\bdi prescriver(?:mel|gliel|cel)\w*"
     )
 )
 _ADVICE_PASSIVE = re.compile(
@@ -997,11 +1079,18 @@ _DOSE = re.compile(
         r"|\bwhat dose\b"
         r"|\b(?:can|should|may|must) (?:i|we|he|she) (?:stop|start|take|increase|reduce|skip|"
         r"give|double|lower|raise)\b"
+        # half or whole, one or two: "mezza compressa o intera?", "ne prendo una o due?"
+        r"|\bmezz[ao] (?:\w+ )?(?:o|oppure|invece che|invece di|anziche) (?:una |tutta )?inter[ao]\b"
+        r"|\bne prendo (?:una|due|mezza)(?:\s+\w+){0,4}\s+o (?:una|due|tre|mezza)\b"
+        r"|\b(?:la|lo|le|li) prendo (?:mezza|mezzo|meta)\b"
+        r"|\bquale delle due (?:e|sarebbe) (?:quella )?giust\w*"
+        r"|\b\d+ (?:gocce|compresse|pastiglie|pillole|capsule|bustine|mg|ui|ml) o \d+\b"
     )
 )
 _DOSE_RULE = _Rule(
     _DOSE, "quant", "dos", "posologia", "a che ora", "prima o dopo", "how ", "can ", "should ",
-    "may ", "must ",
+    "may ", "must ", "mezz", "ne prendo", "delle due", "gocce", "compres", "pastigl", "pillol",
+    "capsul", "bustin", " mg", " ui", " ml",
 )
 # "quante volte a settimana?" is a dose when a medicine is named ("la vitamina D quante
 # volte a settimana?"), otherwise how often one exercises or sees a doctor.
@@ -1043,13 +1132,15 @@ _LAB_VALUE_RULE = _Rule(_LAB_VALUE, *_LAB_NEEDLES)
 _REFERENCE_RANGE = re.compile(
     _sq(
         rf"\b(?:tra|fra) {_NUMBER} e {_NUMBER}\b|\bda {_NUMBER} a {_NUMBER}\b"
-        r"|\bvalor\w* (?:normal\w*|di riferimento|nella norma)\b|\brange\b|\bintervall\w*\b"
+        r"|\bvalor\w* (?:normal\w*|di riferimento|nella norma)\b|(?<!fuori )\brange\b|\bintervall\w*\b"
         r"|\bsi consider\w*|\be considerat\w*|\bsi parla di\b|\bin generale\b"
     )
 )
 _NOT_OWNING = (
     r"(?!\s+(?:letto|sentito|visto|trovato|saputo|capito|chiesto|studiato|cercato|"
-    r"una domanda|un dubbio|bisogno|paura|curiosita)\b)"
+    r"una domanda|un dubbio|bisogno|paura|curiosita|nominat\w*|parlato|accennato|spiegato|detto|scritto|"
+    # "hanno troppo fosforo?" of foods: what they contain
+    r"troppo|tanto|molto|poco|pochissimo|tantissimo)\b)"
 )
 # "il mio fosforo", "ho il PTH a 80", "mi è uscito il calcio a 10,5"
 _OWN_FIRST = re.compile(
@@ -1106,7 +1197,9 @@ _OWN_REPORT_RULE = _Rule(_OWN_REPORT, "esam", "analisi", "valor", "risultat", "r
 _SCHEDULING = re.compile(
     _sq(
         r"\b(?:promemoria|ricord\w*|avvis\w*|prenot\w*|scadenz\w*|calendario|appuntament\w*|"
-        r"ticket|pagar\w*|pagat\w*|pago|paga|euro|cost\w*|esenzion\w*|gratis)\b"
+        r"ticket|pagar\w*|pagat\w*|pago|paga|euro|cost\w*|esenzion\w*|gratis|"
+        # or as data the chat may keep: "se scrivo le sue analisi dove vanno a finire?"
+        r"privacy|tenete|conserv\w*|salvat\w*|dove (?:vanno|finiscono)|chi (?:li |le )?legge)\b"
     )
 )
 _READ_REPORT = re.compile(
@@ -1139,7 +1232,7 @@ _FINDING = _alt(
 _OWNER = (
     r"(?:ho|ha|hanno|abbiamo|mi (?:e|sono)|gli (?:e|sono)|le (?:e|sono)|ci (?:e|sono)|"
     r"e (?:venut\w*|compars\w*|spuntat\w*|uscit\w*)|sento|sente|mio|mia|miei|mie|i have|my)"
-    r"(?!\s+(?:letto|sentito|studiato|cercato|una domanda|un dubbio|bisogno)\b)"
+    r"(?!\s+(?:letto|sentito|studiato|cercato|una domanda|un dubbio|bisogno|chiesto|domandato|detto|nominato|parlato)\b)"
 )
 _OWNED_FINDING = re.compile(
     _sq(
@@ -1192,7 +1285,7 @@ def _modal_advice(text: str) -> bool:
                 if not has_relative:
                     break
             verb = m.group("verb")
-            if _VERB_STRONG_RE.match(verb):
+            if _VERB_STRONG_RE.match(verb) and not _NOT_A_MEDICINE_AFTER.match(text, m.end()):
                 return True
             # "posso prenderlo?" is about a medicine, "posso prenderla anche io?" about
             # catching the illness: a clitic counts unless the message is about contagion.
@@ -1235,6 +1328,7 @@ _NORMAL_VALUES = re.compile(
         rf"\s+(?:\w+\s+){{0,3}}?{_LAB}\b"
         rf"|\b{_LAB}\s+(?:\w+\s+){{0,3}}?(?:normal\w*|nella norma)\b(?=[^.]*\?)"
         rf"|\bcosa succede se (?:\w+\s+){{0,2}}?{_LAB}\b"
+        rf"|\ba (?:che|quale) valor\w* (?:di |del |della )?{_LAB}\b"
     )
 )
 _NORMAL_VALUES_RULE = _Rule(_NORMAL_VALUES, *_LAB_NEEDLES)
@@ -1268,7 +1362,7 @@ _PRESCRIBE_ME = re.compile(
 def _advice_match_form(text: str) -> bool:
     if _asks_dose(text):
         return True
-    if _modal_advice(text) or _PRESCRIBE_ME.search(text):
+    if _modal_advice(text) or _PRESCRIBE_ME.search(text) or _OWN_AMOUNT.search(text):
         return True
     if _MED_RE.search(text) and (
         _ADVICE_IF.search(text) or _ADVICE_PASSIVE.search(text) or _PREGNANCY.search(text)
@@ -1330,6 +1424,11 @@ def _values_asked(form: str) -> bool:
 def mentions_own_values(text: str) -> bool:
     """The message tells or asks about one's own lab values or report, anywhere in it."""
     return bool(text) and _values_asked(_match_form(text))
+
+
+def asks_dose(text: str) -> bool:
+    """A dose, how often or how much of a medicine, or a missed dose."""
+    return bool(text) and _asks_dose(_match_form(text))
 
 
 def needs_specialist_only(text: str) -> bool:

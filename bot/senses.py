@@ -62,6 +62,7 @@ def denies_pain(text: str) -> bool:
 # nel latte?"), the chalky paste that comes out of a mass ("esce una pasta bianca tipo gesso").
 NOT_THE_FOOD = {
     "latte": re.compile(r"\ballatt\w*|\blatte (?:materno|della mamma|di mamma)\b"),
+    "merluzzo": re.compile(r"\bolio di fegato di merluzzo\b"),  # a vitamin D supplement
     "pasta": re.compile(r"\bpasta (?:bianc\w*|gessos\w*|tipo gesso|come (?:il )?gesso|dens\w*|cremos\w*)|\besce (?:\w+ ){0,2}pasta\b"),
 }
 

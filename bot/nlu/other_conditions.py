@@ -27,33 +27,36 @@ OTHER_CONDITION = re.compile(
     r"micro ?calcificazion\w*|mammografi\w*|"  # breast (2023 note)
     rf"(?:{_CALC})\w* (?:\w+ ){{0,3}}(?:al |nel |della |del |sul )?(?:seno|mammell\w*|"
     r"tiroid\w*|prostat\w*|polmon\w*|cervello|cerebral\w*|reni|rene|renal\w*|cuore|cardiac\w*|"
-    r"feto|fetal\w*|aort\w*|placent\w*)|"
+    r"feto|fetal\w*|aort\w*|placent\w*|fegat\w*|milz\w*|pancreas|ovai\w*|testicol\w*|linfonod\w*)|"
     r"(?:seno|mammell\w*|tiroid\w*|prostat\w*|cervello|feto) (?:\w+ ){0,3}(?:" + _CALC + r")|"
     r"tendin\w* calcific\w*|tendinopatia calcific\w*|borsite calcific\w*|"  # degenerative
     rf"(?:{_CALC})\w* (?:\w+ ){{0,3}}(?:tendin\w*|sovraspinos\w*|cuffia dei rotatori|coronari\w*|"
     r"valvol\w*|arteri\w*|vas[oi] sanguign\w*)|valvol\w* (?:\w+ )?calcific\w*|"
     r"coronari\w* calcific\w*|arteriosclerosi|aterosclerosi|sperone calcaneare|sperone osseo|"
-    r"speroni|calcinosi cutis|cisti di baker|"
-    r"nefrocalcinosi|nefrolitiasi|calcoli renali|calcolosi renale|renella|"
+    r"speroni|calcinosi cutis|calcinosi cutane\w*|cisti di baker|"
+    r"nefrocalcinosi|nefrolitiasi|calcoli renali|calcolosi renale|renella|colic\w* renal\w*|ossalat\w*|"
+    r"(?:calcoli|calcolo) (?:\w+ ){0,3}?(?:ai reni|al rene|nel rene|nei reni|renal\w*|alla vescica|urinar\w*)|"
     r"sclerodermi\w*|sclerosi sistemica|crest|dermatomiosit\w*|polimiosit\w*|"  # dystrophic
     r"lupus|connettivit\w*|cisticercosi|"
     r"fahr|gangli della base|focus iperecogen\w*|spot iperecogen\w*|"
+    r"punt\w* (?:\w+ )?(?:brillant\w*|luminos\w*|bianc\w*) (?:\w+ ){0,2}?(?:nel|sul|al) cuore|"
     r"condrocalcinosi|pseudogotta|gotta|tofi|"
     r"miosite ossificante|mionecrosi|condromatosi|osteocondromatosi|meloreostosi|"  # metaplastic
-    r"sarcoidosi|iperparatiroidismo|milk ?alkali|latte ?alcali|ipercalcemi\w*|"  # metabolic
+    r"sarcoidosi|iperparatiroidismo|milk ?alkali|latte ?alcali|ipercalcemi\w*|ipervitaminosi|"  # metabolic
     r"dialisi|dializzat\w*|insufficienza renale|"
     r"osteosarcoma|condrosarcoma|sarcoma sinoviale"  # neoplastic
     r")\b"
 )
 THIS_DISEASE = re.compile(
     r"\bcalcinosi tumorale\b"
-    r"|\bcalcinosi\b(?! (?:da|per|nella|della|in|cutis|distrofic\w*|metastatic\w*|iatrogen\w*|universal\w*))"
+    r"|\bcalcinosi\b(?! (?:da|per|nella|della|in|cutis|cutane\w*|distrofic\w*|metastatic\w*|iatrogen\w*|universal\w*))"
 )
 COMPARISON = re.compile(
     r"\b(?:differenz\w*|diversa|diverso|stessa cosa|uguale|confond\w*|c entra|"
     r"simile|assomiglia|come la|come il|rispetto|stess[ao]|c entra\w*|collegat\w*|legat\w*|"
     r"relazione|centra|rischi\w*|puo diventare|diventa|si trasforma|anche (?:lui|lei|io|noi)|"
-    r"vostra malattia|questa malattia|a che fare|potrei avere|potrebbe avere|"
+    r"vostra malattia|questa malattia|a che fare|potrei avere|potrebbe avere|legame|"
+    r"(?:una|un) (?:forma|tipo|variante) di|tipo (?:la )?calcinosi|"
     # "è (la vostra) calcinosi tumorale?", not "cos'è la calcinosi tumorale?"
     r"(?<!cos )(?<!cosa )e (?:la )?(?:vostra |stessa )?calcinosi)\b"
 )

@@ -5,7 +5,9 @@ It sits after the intent classifier. When ``bot.safety.classify`` recognises a r
 overrides the predicted intent with confidence 1.0 and keeps the classifier's ranking
 behind it, so the answer action can still address the rest of the message afterwards.
 A reminder command ("vorrei i promemoria per gli esami di mio figlio") is never a request
-for a medical decision: only red flags override it. When the rules find no red flag but the
+for a medical decision: only red flags override it; nor is a question about another named
+condition ("ho il calcio alto per le paratiroidi, c'entra con la calcinosi?"): its answer
+already sends the person to their doctor, unless a dose is asked. When the rules find no red flag but the
 classifier guessed "urgenza", the guess stands only if it is credible
 (``bot.safety.classifier_urgency_is_credible``); otherwise the message goes to the topic it
 is about (the classifier's topic ranking).
@@ -17,9 +19,10 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.nlu.other_conditions import INTENT_NAME as OTHER_CONDITION
 from bot.nlu.overrides import IntentOverride, override, put_first
 from bot.nlu.tfidf_classifier import TOPIC_RANKING_KEY
-from bot.safety import URGENT, classifier_urgency_is_credible, classify
+from bot.safety import URGENT, asks_dose, classifier_urgency_is_credible, classify
 from bot.topics import REMINDER_INTENTS
 
 
@@ -40,6 +43,8 @@ class SafetyOverride(IntentOverride):
         if label is None:
             return
         if label == "consiglio_personale" and predicted in REMINDER_INTENTS:
+            return
+        if label == "consiglio_personale" and predicted == OTHER_CONDITION and not asks_dose(text):
             return
         # The topic ranking stays the classifier's: what the message is about.
         override(message, label, (INTENT_RANKING_KEY,))

@@ -101,16 +101,20 @@ def test_a_food_word_in_another_sense_is_not_the_food() -> None:
     from bot.nlu.food_entities import FoodEntityExtractor
 
     extractor = FoodEntityExtractor(ContentStore())
-    nursing, milk, paste, pasta, greeting = extractor.process(
+    nursing, milk, paste, pasta, greeting, cod_liver_oil, cod = extractor.process(
         [
             Message({TEXT: "sto allattando, il farmaco passa nel latte?"}),
             Message({TEXT: "il latte lo posso bere?"}),
             Message({TEXT: "dal bozzo esce una pasta bianca tipo gesso, che roba è?"}),
             Message({TEXT: "la pasta la posso mangiare?"}),
             Message({TEXT: "buondì a tutti, ogni quanto si fanno i controlli?"}),
+            Message({TEXT: "e l'olio di fegato di merluzzo?"}),  # a vitamin D supplement
+            Message({TEXT: "il merluzzo va bene?"}),
         ]
     )
     assert not nursing.get(ENTITIES) and not paste.get(ENTITIES) and not greeting.get(ENTITIES)
+    assert not cod_liver_oil.get(ENTITIES)
+    assert [e["value"] for e in cod.get(ENTITIES)] == ["merluzzo"]
     assert [e["value"] for e in milk.get(ENTITIES)] == ["latte"]
     assert [e["value"] for e in pasta.get(ENTITIES)] == ["pasta"]
 

@@ -31,6 +31,15 @@ from bot.nlu.tfidf_classifier import TOPIC_RANKING_KEY
         "calcinosi cutis dopo le iniezioni",
         "ho la valvola aortica calcifica e del calcio nelle coronarie, devo fare la dieta?",
         "una calcificazione nel tendine sovraspinoso è calcinosi tumorale?",
+        # session 6
+        "ho avuto due coliche renali per calcoli di ossalato, devo togliere il latte?",
+        "mio padre fa calcoli ai reni ogni anno, è una forma di calcinosi?",
+        "la risonanza dice miosite ossificante, è una forma di calcinosi tumorale?",
+        "hanno visto un punto brillante nel cuore del feto, c'è un legame con la calcinosi tumorale di mia cugina?",
+        "calcificazioni nel fegato del bimbo all'ecografia, c'entra con la calcinosi tumorale?",
+        "ho la calcinosi cutanea da sclerodermia, avete informazioni?",
+        "ipervitaminosi D per troppe gocce, rischia la calcinosi tumorale?",
+        "iperparatiroidismo con il calcio alto: è una cosa tipo la calcinosi tumorale?",
     ],
 )
 def test_other_conditions_are_recognised(text: str) -> None:

@@ -749,3 +749,110 @@ def test_in_a_long_message_values_told_as_context_leave_the_question_general(
 
     assert needs_specialist_only(text) is only_specialist
     assert mentions_own_values(text) is tells_values
+
+
+# -- session 6: more figures of speech, stories and instructions; more red flags ----------
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mi sento soffocare da tutti questi controlli, ogni mese un reparto diverso",
+        "mi soffoca l'idea di fare esami per sempre",
+        "mi ammazzo di ginnastica ma il ginocchio resta rigido",
+        "stavo per svenire quando in farmacia mi hanno dato lo scontrino",
+        "sono quasi svenuta quando l'infermiera mi ha mostrato l'elenco dei formaggi vietati",
+        "quando il chirurgo ha detto la parola tumorale mi è venuto un colpo e sono quasi svenuta in studio",
+        "mi sento morire ogni volta che apro la dispensa e vedo tutto quello che non posso mangiare",
+        "al primo prelievo il bambino è svenuto, adesso sta benissimo ma ha paura del prossimo",
+        "ho un dolore alla spalla mai forte, più che altro fastidioso",
+        "dopo la mezza maratona avevo il fiato corto come tutti, adesso sto benissimo",
+        "se un giorno la fistola si infetta cosa devo fare? per ora è asciutta",
+        "se la massa diventasse calda e rossa con la febbre cosa farei?",
+        "mi hanno detto che se il dolore diventa insopportabile devo chiamare, per ora è leggero",
+        "su un gruppo ho letto di un ragazzo finito al pronto soccorso con la febbre e la massa infiammata, io come mi accorgo in tempo?",
+        "mio nonno diceva sempre che aveva un male cane alla schiena, io invece come gestisco il dolore?",
+        "mia zia dice che si sentiva svenire nella piscina troppo calda, a che temperatura si fa?",
+        "non respiro più da quando ho smesso di fumare... scherzo, respiro benissimo",
+        "nel 2018 la ferita si era infettata, poi è guarita: chi segue le ferite?",
+        "la ferita non è infetta e va tutto bene, c'è un ambulatorio apposta?",
+        "mio figlio ci sta malissimo quando i compagni lo prendono in giro",
+        "vorrei sapere se le masse si riducono con la dieta",
+    ],
+)
+def test_session_6_calm_wordings_are_not_red_flags(text: str) -> None:
+    assert is_urgent(text) is False
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "vorrei sapere se le masse si riducono, intanto da un'ora ho un dolore atroce al fianco",
+        "mi stringe il petto da mezz'ora",
+        "ho il petto stretto come in una morsa",
+        "mi go un mal al peto da stamatina",
+        "mia figlia mi ha detto che vuole tagliarsi",
+        "la mia amica si vuole fare del male stasera",
+        "non ha più senso vivere così",
+        "mia moglie sta svenendo di continuo",
+        "ha avuto un mancamento e non mi rispondeva",
+        "mio marito è caduto a terra e non risponde",
+        "'o bambino tene 'a freva a 40 e 'o bozzo è russo e abbuffato",
+        "ha la febbre alta e il bozzo sul fianco è gonfissimo",
+        "la ferita è aperta e puzza, lui ha la febbre e batte i denti",
+        "la fistola sanguina così tanto che le garze sono zuppe",
+        "anni fa mi hanno operato e da stamattina ho un dolore al petto",
+        "l'anno scorso ho fatto gli esami, mi pare. da stamattina ho un dolore al petto che prende il braccio",
+        "mio nonno diceva sempre di stare attento, ora ho un dolore fortissimo al petto",
+        "mia madre dice che ha un dolore fortissimo al petto",
+        "ho un dolore al petto ogni volta che faccio le scale",
+    ],
+)
+def test_session_6_red_flags_are_found_by_the_rules(text: str) -> None:
+    assert is_urgent(text) is True
+
+
+@pytest.mark.parametrize(
+    ("text", "personal"),
+    [
+        ("mezza compressa o intera?", True),
+        ("ne prendo una o due la sera?", True),
+        ("la prendo mezza perché mi dà nausea, va bene?", True),
+        ("10 gocce o 20?", True),
+        ("da una settimana prendo le pastiglie nuove e mi fa male lo stomaco. le smetto?", True),
+        ("potrei provarla da sola la niacinamide?", True),
+        ("vorrei iniziare un integratore di magnesio e calcio, va bene?", True),
+        ("la niacinamide, posso chiedere al medico di famiglia di prescrivermela?", True),
+        ("quanto fosforo al giorno posso mangiare io?", True),
+        ("vorrei smettere di ricevere i promemoria", False),
+        ("il genetista ha nominato FGF23 e il fosforo alto, che c'entrano?", False),
+        ("il pane integrale ha troppo fosforo?", False),
+        ("se scrivo le sue analisi in chat dove vanno a finire?", False),
+        ("un bambino gli ha chiesto cosa sono quei bozzi sul gomito, come glielo spiego?", False),
+        ("devo continuarli gli esercizi anche adesso che sto bene?", False),
+    ],
+)
+def test_session_6_personal_questions(text: str, personal: bool) -> None:
+    assert asks_personal_advice(text) is personal
+
+
+@pytest.mark.parametrize(
+    ("text", "dose"),
+    [
+        ("10 gocce o 20?", True),
+        ("mezza compressa o intera?", True),
+        ("a che valore di fosforo si comincia il legante?", False),
+        ("quanto fosforo al giorno posso mangiare io?", False),  # an amount: general diet answer with the caveat
+        ("ho il calcio alto per le paratiroidi, c'entra con la calcinosi?", False),
+    ],
+)
+def test_a_dose_is_told_apart_from_other_personal_questions(text: str, dose: bool) -> None:
+    from bot.safety import asks_dose
+
+    assert asks_dose(text) is dose
+
+
+def test_the_value_at_which_a_medicine_starts_is_for_the_specialist() -> None:
+    from bot.safety import needs_specialist_only
+
+    assert needs_specialist_only("a che valore di fosforo si comincia il legante?")
+    assert needs_specialist_only("vitamina D a 95 pg/ml fuori range, me lo spiegate?")

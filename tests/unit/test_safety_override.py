@@ -56,3 +56,13 @@ def test_a_credible_urgent_guess_of_the_classifier_stays() -> None:
     message.set(INTENT, {"name": "urgenza", "confidence": 0.9})
     [out] = SafetyOverride().process([message])
     assert out.get(INTENT)["name"] == "urgenza"
+
+
+def test_another_named_condition_keeps_its_answer_unless_a_dose_is_asked() -> None:
+    """Its answer already sends the person to their doctor; a value told as context does not
+    turn it into the bare "ask your specialist"."""
+    told = "ho il calcio alto nel sangue per le paratiroidi, è collegato alla calcinosi?"
+    assert intent_after(told, "condizione_diagnosi_differenziale") == "condizione_diagnosi_differenziale"
+    assert intent_after(told, "condizione_cause") == "consiglio_personale"
+    dose = "ho la gotta, quante compresse di colchicina devo prendere?"
+    assert intent_after(dose, "condizione_diagnosi_differenziale") == "consiglio_personale"
