@@ -66,6 +66,7 @@ NOT_ABOUT_FOOD = frozenset(
         "riabilitazione_idrochinesiterapia",  # "l'acqua della piscina"
         "evitare_leganti_calcio",
         "evitare_vitamina_d",
+        "terapia_farmaci",  # "prendo l'acetazolamide e le bibite hanno un gusto strano"
         "condizione_diagnosi_differenziale",
         "privacy", "aiuto", "chi_sei", "saluto", "grazie", "arrivederci",
     }
@@ -79,6 +80,7 @@ WHAT_TO_EAT = re.compile(
 )
 GENERAL_DIET_INTENTS = frozenset({"dieta_cosa_mangiare", "dieta_povera_fosforo"})
 GENERAL_DIET_CONFIDENCE = 0.8
+SURE_OUT_OF_SCOPE = 0.8
 
 
 UNSURE_IN_CONTEXT = frozenset({*REMINDER_INTENTS, "affermazione", "negazione"})
@@ -93,6 +95,25 @@ def unsure_follow_up(turn: Turn) -> bool:
         and turn.confidence < SWITCH_TOPIC_CONFIDENCE
         and str(turn.slots.get("ultimo_argomento") or "") in content_intents().values()
         and (is_elliptical(turn.text) or refers_back(turn.text))
+    )
+
+
+def sure_out_of_scope(turn: Turn) -> bool:
+    """"Una ricetta del tiramisù?", "terme con l'acqua calda per un weekend?": the classifier is
+    sure the message is not about the illness, whatever food it names."""
+    return turn.intent == "fuori_ambito" and turn.confidence >= SURE_OUT_OF_SCOPE
+
+
+def food_may_decide(turn: Turn) -> bool:
+    """A named food decides the answer unless the message is about something else the food
+    does not change (NOT_ABOUT_FOOD, a personal question, what to eat in general, a sure
+    out-of-scope request, the sport)."""
+    return (
+        turn.intent not in NOT_ABOUT_FOOD
+        and turn.intent != "consiglio_personale"
+        and not asks_what_to_eat(turn)
+        and not sure_out_of_scope(turn)
+        and not SPORT.search(normalize(turn.text))  # "il calcio giocato, non quello del latte"
     )
 
 
@@ -309,7 +330,7 @@ class Answerer:
         clarification = self._clarification(turn)
         if clarification is not None:
             return [clarification]
-        if intent not in NOT_ABOUT_FOOD and intent != "consiglio_personale" and not asks_what_to_eat(turn):
+        if food_may_decide(turn):
             food = self._foods(turn, reply)
             if food is not None:
                 return [food]
@@ -450,7 +471,7 @@ class Answerer:
 
     def _foods(self, turn: Turn, reply: Reply, preface: str = "") -> dict[str, Any] | None:
         """The answer about the foods the message names (the table's group of each), under
-        the topic of the first one; None when it names none."""
+        the topic of the one to limit first (FoodTable.first_to_limit); None when it names none."""
         table = self.foods.get()
         written: dict[str, str] = {}  # generic name -> the word the message used
         for e in turn.entities:
@@ -459,7 +480,8 @@ class Answerer:
         foods = [f for f in (table.food(n, w) for n, w in written.items()) if f is not None]
         if not foods:
             return None
-        topic = self.content.topic(foods[0].topic_for(turn.text, content_intents().get(turn.intent)))
+        lead = table.first_to_limit(foods[:MAX_FOODS])
+        topic = self.content.topic(lead.topic_for(turn.text, content_intents().get(turn.intent)))
         if topic is None:
             return None
         reply.slots["ultimo_argomento"] = topic.id

@@ -94,6 +94,12 @@ class FoodTable:
             found.setdefault(name, FoodMatch(name, m.start(), m.end()))
         return list(found.values())
 
+    def first_to_limit(self, foods: list[Food]) -> Food:
+        """Of several foods named ("panino col salame"), the one whose group comes first in
+        the table's list of groups (the groups to limit come first): its topic is proposed."""
+        order = list(self.groups)
+        return min(foods, key=lambda f: order.index(f.group) if f.group in order else len(order))
+
     def food(self, name: str, as_written: str = "") -> Food | None:
         """The food ``name``; ``as_written``, the word the message used, is shown beside the
         name when it is another one ("Sardina (sardine): ..."), so that the answer names what

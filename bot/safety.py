@@ -243,7 +243,7 @@ _IMPERFECT_BEFORE = re.compile(
     _sq(
         r"\b(?:avevo|aveva|avevamo|avevano|facevo|faceva|facevano|era|ero|erano|stavo|stava|"
         r"(?:sono|e|siamo) stat[oaie]|(?:ho|ha|abbiamo|hanno) avuto|(?:mi sono|si e|ci siamo) \w+[tsr][oaie]|"
-        r"(?:ho|ha) (?:sentito|provato|passato)|(?:mi )?ricordo)(?:\s+\w+){0,6}\s*$"
+        r"(?:ho|ha) (?:sentito|provato|passato)|(?:mi )?ricordo)(?:\s+\w+){0,9}\s*$"
     )
 )
 # A new, present event after the story brings the symptom back: "anni fa ... ora ho".
@@ -519,6 +519,9 @@ _BREATHING = _rx(
     r"\b(?:costole|costato|pancia) (?:che )?(?:rientr\w*|si (?:vede|vedono) rientrare)|\bsi (?:vede|vedono) rientrare le costole\b|\brientramenti\b",
     r"\bnon riesc\w* (?:piu )?a (?:finire le frasi|parlare per il fiato|finire una frase)\b",
     r"\blabbra (?:\w+ ){0,2}?(?:blu|viola|cianotic\w*|bluastr\w*|scur\w*|grigi\w*)\b|\bcianotic\w*|\bcianosi\b",
+    # the airway closing (an allergic reaction): swollen lips or tongue, trouble swallowing
+    r"\b(?:labbra|lingua) (?:\w+ ){0,2}?gonfi\w*|\bgonfi\w* (?:la |le )?(?:labbra|lingua)\b"
+    r"|\b(?:fatica|difficolta|non riesc\w*) a (?:deglutire|inghiottire)\b|\bgola (?:che )?si chiude\b",
     r"\bcan ?t breathe?\b",
     r"\bcan not breathe?\b",
     r"\bcannot breathe?\b",
@@ -532,7 +535,8 @@ _BREATHING = _rx(
 )
 _BREATHING_RULE = _Rule(
     _BREATHING, "respir", "fiato", "aria", "soffoc", "affann", "dispne", "breath", "atemnot",
-    "atmen", "luft", "rientr", "frasi", "frase", "labbra", "ciano", "sciat", "rispir",
+    "atmen", "luft", "rientr", "frasi", "frase", "labbra", "ciano", "sciat", "rispir", "lingua", "gola",
+    "deglutire", "inghiottire",
 )
 
 _RELATIVE = _alt(
@@ -1033,6 +1037,11 @@ _ADVICE_IF = re.compile(
         # "le smetto?", "la sospendo?": the medicine just named
         r"|\b(?:le|li|la|lo) (?:smetto|sospendo|interrompo|smettiamo|sospendiamo|interrompiamo)\b(?!\s+di\b)"
         r"|\bdi prescriver(?:mel|gliel|cel)\w*"
+        # "sto pensando di sospenderla", "lo posso ridurre da sola?": the medicine named
+        r"|\b(?:sto pensando|stavo pensando|penso|pensavo|ho deciso|ho pensato) di (?:sospender|smetter|"
+        r"interromper|ridurr|toglier|lasciar)\w*"
+        r"|\b(?:lo|la|li|le|ne) (?:posso|possiamo|devo|dobbiamo|potrei) (?:ridurr|sospender|smetter|interromper|"
+        r"aumentar|diminuir|cambiar|toglier|dimezzar)\w*"
     )
 )
 _ADVICE_PASSIVE = re.compile(
@@ -1058,7 +1067,7 @@ _DOSE = re.compile(
         r"(?!\s+(?:si fa|si fanno|si va|va fatt|vanno fatt|devo andare|andare|vado|fare|faccio|"
         r"facciamo|in piscina|di fisioterapia|di esercizi|di sedut))"
         r"|\bquanto (?:ne|gliene) (?:prendo|prende|prendiamo|devo|deve|dobbiamo|posso|puo|do|"
-        r"diamo|somministro|dovrei|dovrebbe)\b"
+        r"diamo|somministro|dovrei|dovrebbe)\b(?!\s+(?:mangia\w*|magna\w*|bere|bev\w*|cucina\w*))"
         r"|\bquanto (?:gli |le )?(?:prendo|prende|prendiamo|do|diamo|somministro)\b"
         r"|\bquanto (?:devo|deve|posso|puo|dobbiamo|dovrei|dovrebbe|possiamo) (?:prenderne|"
         r"prendere|darne|dare|dargli|darle|assumer\w*|somministrar\w*)\b"
@@ -1254,6 +1263,7 @@ _SELF_DIAGNOSIS = re.compile(
         r"|\bcome (?:faccio|posso|facciamo|possiamo) (?:a )?(?:sapere|capire|scoprire) se "
         r"(?:ho|ha|abbiamo|mio|mia|anche)\b"
         r"|\bsecondo (?:te|voi) (?:ho|ha|e)\b"
+        r"|\b(?:dici|dite|pensi|pensate|credi|credete) che (?:io |lui |lei )?(?:ho|ha|abbia|ce l (?:ho|ha)|sia)\b"
         r"|\bce l (?:ho|ha|abbiamo) anche (?:io|lui|lei|noi)\b"
         r"|\bho (?:anche )?io la calcinosi\b"
         r"|\b(?:potrei|potrebbe|posso|puo|potremmo|potrebbero|possono|rischio di|rischia di) "
@@ -1328,7 +1338,7 @@ _NORMAL_VALUES = re.compile(
         rf"\s+(?:\w+\s+){{0,3}}?{_LAB}\b"
         rf"|\b{_LAB}\s+(?:\w+\s+){{0,3}}?(?:normal\w*|nella norma)\b(?=[^.]*\?)"
         rf"|\bcosa succede se (?:\w+\s+){{0,2}}?{_LAB}\b"
-        rf"|\ba (?:che|quale) valor\w* (?:di |del |della )?{_LAB}\b"
+        rf"|\b(?:a|oltre|sopra|sotto|da) (?:che|quale) valor\w* (?:di |del |della )?{_LAB}\b"
     )
 )
 _NORMAL_VALUES_RULE = _Rule(_NORMAL_VALUES, *_LAB_NEEDLES)
@@ -1352,17 +1362,26 @@ def _diagnosis_advice(text: str) -> bool:
 
 # A medicine in pregnancy or while breastfeeding is always the specialist's decision.
 _PREGNANCY = re.compile(_sq(r"\b(?:allatt\w*|incinta|gravidanz\w*|gravid[ae]|aspett\w* un bambin\w*)\b"))
-# Asking the bot itself to prescribe.
+# Asking the bot itself to prescribe (not "mi fai la ricetta della carbonara?": a recipe).
 _PRESCRIBE_ME = re.compile(
     _sq(r"\b(?:mi|ci|gli|le) (?:prescriv\w*|fai la ricetta|fate la ricetta)|\bprescrivi(?:mi|ci|gli|le)\b"
         r"|\b(?:puoi|potete|potresti|potreste) (?:prescriver\w*|farmi la ricetta)")
 )
+_RECIPE_OF = re.compile(_sq(r"\s+(?:del|della|dello|dei|delle|degli|di|per (?:il|la|i|le|fare))\s"))
+
+
+def _asks_prescription(text: str) -> bool:
+    m = _PRESCRIBE_ME.search(text)
+    if m is None:
+        return False
+    recipe = _sq("ricetta") in m.group() and _RECIPE_OF.match(text, m.end()) is not None
+    return not recipe or _MED_RE.search(text) is not None
 
 
 def _advice_match_form(text: str) -> bool:
     if _asks_dose(text):
         return True
-    if _modal_advice(text) or _PRESCRIBE_ME.search(text) or _OWN_AMOUNT.search(text):
+    if _modal_advice(text) or _asks_prescription(text) or _OWN_AMOUNT.search(text):
         return True
     if _MED_RE.search(text) and (
         _ADVICE_IF.search(text) or _ADVICE_PASSIVE.search(text) or _PREGNANCY.search(text)
@@ -1386,6 +1405,8 @@ _CALM_CONTEXT = re.compile(
         r"tutto (?:a posto|bene|tranquillo))\b"
         r"|\b(?:come (?:capisco|faccio a capire|si capisce|riconosco)|cosa (?:fare|faccio) se|"
         r"quando (?:devo|bisogna) (?:chiamare|andare)|in generale|solo curiosita)\b"
+        # it comes and goes: "l'anca ogni tanto si gonfia e diventa calda"
+        r"|\b(?:ogni tanto|di tanto in tanto|periodicamente|a periodi)\b"
     )
 )
 

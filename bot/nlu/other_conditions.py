@@ -28,7 +28,7 @@ OTHER_CONDITION = re.compile(
     rf"(?:{_CALC})\w* (?:\w+ ){{0,3}}(?:al |nel |della |del |sul )?(?:seno|mammell\w*|"
     r"tiroid\w*|prostat\w*|polmon\w*|cervello|cerebral\w*|reni|rene|renal\w*|cuore|cardiac\w*|"
     r"feto|fetal\w*|aort\w*|placent\w*|fegat\w*|milz\w*|pancreas|ovai\w*|testicol\w*|linfonod\w*)|"
-    r"(?:seno|mammell\w*|tiroid\w*|prostat\w*|cervello|feto) (?:\w+ ){0,3}(?:" + _CALC + r")|"
+    r"(?:seno|mammell\w*|tiroid\w*|prostat\w*|cervello|feto|aort\w*|arteri\w*|coronari\w*|valvol\w*) (?:\w+ ){0,3}(?:" + _CALC + r")|"
     r"tendin\w* calcific\w*|tendinopatia calcific\w*|borsite calcific\w*|"  # degenerative
     rf"(?:{_CALC})\w* (?:\w+ ){{0,3}}(?:tendin\w*|sovraspinos\w*|cuffia dei rotatori|coronari\w*|"
     r"valvol\w*|arteri\w*|vas[oi] sanguign\w*)|valvol\w* (?:\w+ )?calcific\w*|"
@@ -53,7 +53,7 @@ THIS_DISEASE = re.compile(
 )
 COMPARISON = re.compile(
     r"\b(?:differenz\w*|diversa|diverso|stessa cosa|uguale|confond\w*|c entra|"
-    r"simile|assomiglia|come la|come il|rispetto|stess[ao]|c entra\w*|collegat\w*|legat\w*|"
+    r"simile|assomiglia|come la|come il|come per|rispetto|stess[ao]|c entra\w*|collegat\w*|legat\w*|"
     r"relazione|centra|rischi\w*|puo diventare|diventa|si trasforma|anche (?:lui|lei|io|noi)|"
     r"vostra malattia|questa malattia|a che fare|potrei avere|potrebbe avere|legame|"
     r"(?:una|un) (?:forma|tipo|variante) di|tipo (?:la )?calcinosi|"

@@ -36,6 +36,8 @@ ASKS_FOR_KIND = {"fosfato_6m": "data_esami_6m", "completo_12m": "data_esami_12m"
 KIND_FOR_ASKS = {v: k for k, v in ASKS_FOR_KIND.items()}
 # What the user may write instead of a date to give up the sign-up.
 CANCEL = re.compile(r"\bannull|\blascia (perdere|stare)\b|\bbasta\b")
+# "voglio il promemoria, gli ultimi esami li ho fatti il 12 marzo": asked for reminders.
+ASKS_REMINDERS = re.compile(r"\b(?:voglio|vorrei|attiva\w*|avvisami|ricordami|iscrivimi)\b")
 SNOOZE = re.compile(r"(\d+|un[ao]?|due|tre|quattro)\s+(giorn[oi]|settiman[ae])")
 NUMBER_WORDS = {"un": 1, "una": 1, "uno": 1, "due": 2, "tre": 3, "quattro": 4}
 YES_NO_BUTTONS = [{"title": "Sì", "payload": "/affermazione"}, {"title": "No", "payload": "/negazione"}]
@@ -247,8 +249,9 @@ class ReminderDialogue:
 
     def _done(self, turn: Turn) -> Reply:
         due = self.complete_due(turn.channel, turn.sender)
-        if due is None:
-            return self._not_subscribed("promemoria.fatto")
+        if due is None:  # the offer; a consent question when reminders were asked for
+            asked = ASKS_REMINDERS.search(turn.text.lower()) is not None
+            return self._not_subscribed("promemoria.attiva" if asked else "promemoria.fatto")
         today = self.today()
         answer = parse_italian_date(turn.text, today)
         if answer.status == "future" and answer.value is not None:

@@ -350,3 +350,13 @@ def test_a_named_food_is_answered_even_when_two_topics_are_close(answerer: Answe
     cola = [{"entity": "alimento", "value": "bibita a base di cola"}]
     messages, _ = run_action(answerer, "la coca ha fosforo?", "dieta_povera_fosforo", ranking=close, entities=cola)
     assert "chiarimento" not in messages[0]["custom"]
+
+
+def test_tests_done_with_no_reminders_is_the_offer_a_consent_question_if_reminders_were_asked(
+    answerer: Answerer,
+) -> None:
+    messages, slots = run_action(answerer, "li ho fatti ieri", "promemoria_fatto", sender="nuovo-1")
+    assert topics(messages) == ["promemoria.fatto"] and slots["offerta_promemoria"] is True
+    asked = "voglio il promemoria, gli ultimi esami li ho fatti il 12 marzo"
+    messages, slots = run_action(answerer, asked, "promemoria_fatto", sender="nuovo-2")
+    assert topics(messages) == ["promemoria.attiva"] and slots["offerta_promemoria"] is True

@@ -107,3 +107,13 @@ def test_a_broken_food_table_leaves_the_answers_without_foods(tmp_path: Path) ->
     turn = Turn("condizione_cos_e", "cos'è la calcinosi?", slots={"benvenuto_inviato": True})
     reply = Answerer(ContentStore(content)).answer(turn)
     assert [m["custom"]["topic"] for m in reply.messages] == ["condizione.cos_e"]
+
+
+def test_a_named_food_does_not_decide_a_sure_out_of_scope_request() -> None:
+    from bot.answers import Turn, food_may_decide
+
+    assert not food_may_decide(Turn("fuori_ambito", "dammi la ricetta del tiramisù", confidence=0.95))
+    assert food_may_decide(Turn("fuori_ambito", "e il tiramisù?", confidence=0.3))  # unsure: the food
+    assert food_may_decide(Turn("dieta_cosa_mangiare", "il tiramisù lo posso mangiare?", confidence=0.9))
+    assert not food_may_decide(Turn("consiglio_personale", "posso mangiare il grana?", confidence=1.0))
+    assert not food_may_decide(Turn("riabilitazione_esercizio", "il calcio giocato, non quello del latte", confidence=0.9))

@@ -125,3 +125,14 @@ def test_the_answer_names_the_food_as_the_message_wrote_it_but_never_a_brand() -
     assert sardines is not None and sardines.text.startswith("Sardina (sardine): ")
     assert cola is not None and cola.text.startswith("Bibita a base di cola: ")
     assert cheese is not None and cheese.text.startswith("Parmigiano: ")
+
+
+def test_of_several_foods_the_answer_proposes_the_one_to_limit_first() -> None:
+    """"panino col salame": both foods are answered, under the salami's topic (its group
+    comes before bread's in the table)."""
+    table = FoodTable(ContentStore().texts("alimenti"))
+    bread, salami = table.food("pane"), table.food("salame")
+    assert bread is not None and salami is not None
+    assert table.first_to_limit([bread, salami]) is salami
+    assert table.first_to_limit([salami, bread]) is salami
+    assert table.first_to_limit([bread]) is bread

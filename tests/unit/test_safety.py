@@ -777,6 +777,8 @@ def test_in_a_long_message_values_told_as_context_leave_the_question_general(
         "la ferita non è infetta e va tutto bene, c'è un ambulatorio apposta?",
         "mio figlio ci sta malissimo quando i compagni lo prendono in giro",
         "vorrei sapere se le masse si riducono con la dieta",
+        "a 14 anni mi si era aperta una fistola sul gomito con la febbre alta, da allora niente: servono ancora le visite?",
+        "ho la gola gonfia e il raffreddore, posso fare gli esami?",
     ],
 )
 def test_session_6_calm_wordings_are_not_red_flags(text: str) -> None:
@@ -805,6 +807,7 @@ def test_session_6_calm_wordings_are_not_red_flags(text: str) -> None:
         "mio nonno diceva sempre di stare attento, ora ho un dolore fortissimo al petto",
         "mia madre dice che ha un dolore fortissimo al petto",
         "ho un dolore al petto ogni volta che faccio le scale",
+        "dopo la compressa nuova ha le labbra gonfie e fa fatica a deglutire",
     ],
 )
 def test_session_6_red_flags_are_found_by_the_rules(text: str) -> None:
@@ -829,6 +832,12 @@ def test_session_6_red_flags_are_found_by_the_rules(text: str) -> None:
         ("se scrivo le sue analisi in chat dove vanno a finire?", False),
         ("un bambino gli ha chiesto cosa sono quei bozzi sul gomito, come glielo spiego?", False),
         ("devo continuarli gli esercizi anche adesso che sto bene?", False),
+        ("mi fai la ricetta della carbonara?", False),  # a recipe
+        ("mi fai la ricetta del sevelamer?", True),
+        ("mi fai la ricetta?", True),
+        ("mi sono trovata un nodulo duro sull'anca, dici che ho la calcinosi anche io?", True),
+        ("prendo l'acetazolamide e ho i formicolii, sto pensando di sospenderla", True),
+        ("prendo il calcitriolo da anni per la tiroide. ora ho anche la calcinosi. lo posso ridurre da sola?", True),
     ],
 )
 def test_session_6_personal_questions(text: str, personal: bool) -> None:
