@@ -25,6 +25,7 @@ from bot.followups import (
     matching_key,
     refers_back,
     text_mentions,
+    text_names,
 )
 from bot.foods import CurrentFoodTable
 from bot.safety import mentions_own_values, needs_specialist_only
@@ -425,7 +426,7 @@ class Answerer:
         reply.slots["ultimo_argomento"] = last.id
         if key is not None:
             detail = last.follow_ups[key]
-            if asked is not None and not text_mentions(detail, asked):  # name what was asked
+            if asked is not None and not text_names(detail, asked):  # name what was asked
                 note = str(self.content.dialogue("seguito.nella_scheda").get("testo", "")).replace("{cosa}", asked)
                 detail = f"{note.strip()}\n\n{detail}"
             return self.topic_message(last, detail, preface=caveat)

@@ -20,15 +20,17 @@ MAX_ASKED_CHARS = 40  # longer "what was asked" is not named back
 
 # Openers that carry nothing ("ok, e il latte?", "grazie. e nei bambini?").
 _FILLER = r"(?:ok(?:ay)?|okei|grazie|capito|ho capito|perfetto|bene|va bene|ah|ah ok|ok grazie)"
-_CONJUNCTION = r"(?:e|ed|ma|invece|anche|pure|oppure|o|vale anche|vale lo stesso|lo stesso|idem|stesso discorso)"
-_ELLIPTICAL_START = re.compile(rf"^(?:{_FILLER}\s+)?{_CONJUNCTION}\s+\S")
+_CONJUNCTION = r"(?:e|ed|ma|invece|anche|pure|oppure|o|neanche|nemmeno|neppure|vale anche|vale lo stesso|lo stesso|idem|stesso discorso)"
+_ELLIPTICAL_START = re.compile(
+    rf"^(?:{_FILLER}\s+)?(?:{_CONJUNCTION}|per(?!\s+(?:favore|piacere|cortesia|caso)\b))\s+\S"
+)
 _ELLIPTICAL_END = re.compile(r"\sinvece$")  # not "anche": "ho la calcinosi e mio figlio anche"
 
 # Stripped from the message to name what it asks about, on the text as written (accents kept).
 _LEAD = re.compile(
     rf"^\s*(?:{_FILLER}[\s,.!]+)?(?:{_CONJUNCTION}\s+)+"
     r"(?:(?:per|con|x|su|riguardo a|riguardo|in|a|nei|negli|nel|nella|nelle|nello|ai|agli|alle|"
-    r"al|alla|allo|dei|degli|delle|del|della|sui|sugli|sulle|sul|sulla)\s+|(?:nell|dell|all|sull)')?",
+    r"al|alla|allo|dei|degli|delle|del|della|sui|sugli|sulle|sul|sulla|coi|col)\s+|(?:nell|dell|all|sull)')?",
     re.IGNORECASE,
 )
 _ARTICLE = re.compile(r"^(?:il|lo|la|i|gli|le|un|una|uno)\s+|^(?:l|un)'\s*", re.IGNORECASE)
@@ -57,12 +59,24 @@ ASPECT_WORDS = re.compile(
 _COMMON = frozenset({"quanto", "quando", "quante", "quanti", "spesso", "volte", "sempre", "anche", "invece", "della", "delle", "degli"})
 
 
+# "il nuoto?", "la ricotta?": a bare thing asked about, with its article.
+# Not a clitic and its verb: "la devo evitare?", "lo prendo?" point back (refers_back).
+_BARE_THING = re.compile(
+    r"^(?:il|lo|la|i|gli|le|l|un|una)\s+(?!(?:prendo|mangio|uso|faccio|bevo|metto|tolgo|compro|do|"
+    r"posso|devo|puo|deve|possiamo|dobbiamo|vedo|trovo|chiamo|fanno|fa|danno)\b)\w+(?:\s+\w+)?$"
+)
+
+
 def is_elliptical(text: str) -> bool:
-    """A short message that continues the previous one ("e il kefir?", "mia sorella invece?")."""
+    """A short message that continues the previous one ("e il kefir?", "mia sorella invece?",
+    "il nuoto?")."""
     form = normalize(text)
     if not form or len(form.split()) > MAX_WORDS:
         return False
-    return bool(_ELLIPTICAL_START.search(form) or _ELLIPTICAL_END.search(form))
+    if _ELLIPTICAL_START.search(form) or _ELLIPTICAL_END.search(form):
+        return True
+    bare = form.replace("'", " ")
+    return text.rstrip().endswith("?") and _BARE_THING.match(bare) is not None and not _CLITIC_VERB.search(bare)
 
 
 # A short question that points back at the last answer without a conjunction: a clitic
@@ -147,3 +161,11 @@ def text_mentions(body: str, asked: str) -> bool:
         return False
     body_words = normalize(body).split()
     return any(any(b.startswith(stem) and len(b) <= len(stem) + 2 for b in body_words) for stem in stems)
+
+
+def text_names(body: str, asked: str) -> bool:
+    """The topic's text uses the very words that were asked ("integratori", not only
+    "integratore"): then the answer need not name them again."""
+    words = [w for w in normalize(asked).split() if len(w) >= 5 and w not in _COMMON]
+    body_words = set(normalize(body).split())
+    return bool(words) and all(w in body_words for w in words)

@@ -26,8 +26,6 @@ RESULTS = ROOT / "var" / "results"
 # Floors a little below the figures in docs/evaluation.md: a fall below them is a regression.
 FLOORS = {
     ("dev_sets", "followups"): 0.93,
-    ("dev_sets", "d11"): 0.0,
-    ("dev_sets", "d12"): 0.0,
 }
 # Calm messages answered with the emergency message first. The target is at most 1%; several
 # blind sets are not there yet (docs/evaluation.md, session 5), so these are regression bounds,

@@ -90,3 +90,23 @@ def test_short_questions_that_point_back_at_the_last_answer(text: str) -> None:
 )
 def test_questions_with_a_subject_of_their_own_do_not_point_back(text: str) -> None:
     assert not refers_back(text)
+
+
+def test_a_bare_thing_asked_with_its_article_is_a_follow_up() -> None:
+    assert is_elliptical("il nuoto?") and is_elliptical("l'olio?") and is_elliptical("la ricotta fresca?")
+    assert not is_elliptical("il nuoto")  # no question
+    assert not is_elliptical("la dieta povera di fosforo?")  # a question of its own
+
+
+def test_the_answer_names_what_was_asked_in_the_very_words_asked() -> None:
+    from bot.followups import text_names
+
+    body = "Prima di prendere un integratore chiedi allo specialista."
+    assert text_mentions(body, "integratori") and not text_names(body, "integratori")
+    assert text_names(body, "un integratore")
+
+
+def test_follow_ups_that_start_with_per_or_neanche() -> None:
+    assert is_elliptical("per un bimbo di 3 anni è uguale?") and is_aspect_only("per un bimbo di 3 anni")
+    assert is_elliptical("neanche coi bambini piccoli?") and asked_about("neanche coi bambini piccoli?") == "bambini piccoli"
+    assert not is_elliptical("per favore mi spieghi la dieta?")
