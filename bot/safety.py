@@ -196,7 +196,7 @@ _CHRONIC_AFTER = re.compile(
 _FIGURATIVE = (
     r"(?:dal|dalle|dalla) (?:ridere|risate|noia|fame|sonno|vergogna|gioia|emozione|felicita)"
     r"|di (?:stanchezza|fatica|caldo|freddo|sonno|noia|fame|sete|vergogna|invidia|nostalgia|compiti|lavoro|impegni)"
-    r"|(?:per la|dalla) (?:fame|noia|stanchezza|sete)|dentro\b"
+    r"|(?:per la|dalla) (?:fame|noia|stanchezza|sete|fatica)|dentro\b"
     r"|(?:nelle|nei|nel|tra le|tra i) (?:scartoffi\w*|cart[ae]|compiti|pratiche|moduli|impegni)"
     r"|(?:solo |sempre |gia )?(?:a|al|alla|quando|se|ogni volta che) (?:vedere|vedo|vede|vista|"
     r"pensiero|pensarci|sentire|sento|devo fare|deve fare|faccio|fa|fanno|fare) (?:\w+ )?(?:un |l |il |la |i |gli |le )?(?:ago|aghi|sangue|"
@@ -207,6 +207,7 @@ _FIGURATIVE = (
     r"preventiv\w*|spes[ae])"
     r"|(?:una )?(?:risat\w*|sbadigli\w*|urlo|grido)"
     r"|(?:co|con|per|dal|dall|da) (?:st |sto |questo |questa |quest )?(?:caldo|afa|umidita|calura)"
+    r"|(?:a )?(?:vedere|sentire|pensare|sapere) (?:mio|mia|i miei|le mie|il mio|la mia|che|come|lui|lei)\b"
     r"|ogni volta che (?:\w+ ){0,3}?(?:vedo|vede|penso|pensa|leggo|legge|ordinano|mangiano|parlano|apro|"
     r"guardo|piange|piangono)"
 )
@@ -293,7 +294,8 @@ _HYPOTHETICAL_BEFORE = re.compile(
 _SOMEONE_ELSE_BEFORE = re.compile(
     _sq(
         r"\b(?:compagn\w* di (?:stanza|classe|scuola|corso|squadra|banco)|vicin\w* (?:di letto|di casa|di stanza)|"
-        r"vicin[oa] di|coinquilin\w*|un signore|una signora|un ragazzo|una ragazza|un bambino|una bambina)\b"
+        r"vicin[oa] di|coinquilin\w*|un signore|una signora|un ragazzo|una ragazza|un bambino|una bambina|"
+        r"letto accanto|un altro (?:ospite|paziente|signore|ragazzo|bambino)|un'?altra (?:ospite|paziente|signora))\b"
         r"(?:\s+\w+){0,18}\s*$"
     )
 )
@@ -322,7 +324,12 @@ _READ_ABOUT_BEFORE = re.compile(
         r"(?:\s+(?!ho\b|io\b|mi\b|ora\b|adesso\b|oggi\b|sono\b|mio\b|mia\b|stamattina\b|stanotte\b)\w+){0,14}\s*$"
     )
 )
-_HELP_NOW = re.compile(_sq(r"\b(?:cosa (?:faccio|facciamo|devo fare)|aiut\w*|subito|chiam\w*|112|118)\b"))
+_HELP_NOW = re.compile(
+    _sq(
+        r"\b(?:cosa (?:faccio|facciamo|devo fare)|aiut\w*|subito|(?:chiamo|chiamiamo|chiamare|chiamate|chiama)\b"
+        r"|(?<!chiamato )(?<!chiamato il )(?:112|118))\b"
+    )
+)
 # The heat: "che caldo oggi, soffoco proprio".
 _HEAT = re.compile(_sq(r"\b(?:caldo|afa|afos\w*|calura|umidita)\b"))
 # Feeling short of air in the MRI tube: claustrophobia, not a breathing problem.
@@ -332,8 +339,8 @@ _AIR = re.compile(_sq(r"soffoc|manc\w* (?:l )?aria"))
 # emergency ("al primo prelievo è svenuto, adesso sta benissimo ma ha paura del prossimo").
 _BLOOD_TEST_BEFORE = re.compile(_sq(r"\b(?:al|durante il|durante un|dopo il|all ultimo|al primo) prelievo\b"))
 _FINE_NOW = re.compile(
-    _sq(r"\b(?:adesso|ora|poi|da allora) (?:sta|sto|stiamo|e stato|si e ripres\w*|mi sono ripres\w*) "
-        r"(?:bene|benissimo|meglio|alla grande|una favola)\b")
+    _sq(r"\b(?:(?:adesso|ora|poi|da allora) )?(?:sta|sto|stiamo|e stato|si e ripres\w*|mi sono ripres\w*) "
+        r"(?:bene|benissimo|meglio|alla grande|una favola)\b|\btutto passato\b")
 )
 # Out of breath after a race "like everyone else": effort, not a breathing problem.
 _LIKE_EVERYONE = re.compile(_sq(r"\bcome tutti\b|\bcome chiunque\b"))
@@ -357,7 +364,7 @@ def _dismissed(text: str, start: int, end: int) -> bool:
         return True
     if (
         _SOMEONE_ELSE_BEFORE.search(far)
-        and _OWN_QUESTION_AFTER.search(text, end)
+        and (_OWN_QUESTION_AFTER.search(text, end) or _FINE_NOW.search(text, end, end + 2 * _STORY_WINDOW))
         and not _HELP_NOW.search(text[end : end + _STORY_WINDOW])
     ):
         return True
@@ -478,7 +485,7 @@ _CHEST_PAIN = _rx(
     rf"\bmal di (?:{_CHEST}|cuore)\b",
     r"\bd[ou]l[ou]r\w* (?:\w+ ){0,3}?(?:m ?piett\w*|pett[ou]|o pettu|ô pettu)\b",
     r"\bdolor\w* toracic\w*",
-    rf"\b(?:mi |gli |le |si |ci )*string\w* (?:il|al|nel) {_CHEST}\b",
+    rf"\b(?:mi |gli |le |si |ci )*string\w* (?:\w+ )?(?:il|al|nel) {_CHEST}\b",
     rf"\b{_CHEST} (?:strett\w*|chius\w*|in una morsa|come in una morsa)\b",
     rf"\b(?:fa|fanno|faceva|fa molto) male (?:il|al|nel|sul|lo|allo) (?:{_CHEST}|cuore)\b",
     rf"\b{_CHEST} (?:mi |gli |le )?(?:fa|fanno|faceva) (?:molto )?male\b",
@@ -550,6 +557,7 @@ _FAINTING = _rx(
     r"\bsveniment[oi]\b",
     r"\bsvenend\w*",
     r"\bmancament\w*",
+    r"\b(?:risvegliat|svegliat|ritrovat)\w* (?:per|a|sul|sulla) (?:terra|pavimento)\b|\bnon ricordo come ci sono finit\w*",
     r"\bnon (?:mi |ci |le |gli )?rispondeva\b",
     r"\b(?:sto|sta|stava|stavo|stiamo|quasi|per) (?:per )?svenire\b",
     r"\b(?:mi|si|ci) sent\w* svenire\b",
@@ -672,6 +680,7 @@ _SELF_HARM = _rx(
     r"\bquant[ei] (?:pillole|pastiglie|compresse)\b(?:\s+\w+){0,3}\s+(?:servono|ci vogliono|bastano)\b",
     r"\b(?:penso|pensavo|ho pensato|sto pensando) (?:spesso |ancora |sempre )?di tagliarmi\b",
     r"\b(?:sono|mi sento) (?:solo |soltanto )?un peso per (?:tutti|la famiglia|voi|loro)\b",
+    r"\bnon (?:vi|ti|le|gli) daro piu (?:fastidio|problemi|pensieri)\b|\b(?:presto|tra poco|fra poco) non ci saro piu\b",
     r"\bnon vedo piu (?:nessun )?senso\b",
     r"\bmi sono tagliat[oaie]\b(?!\s+(?:i capelli|le unghie|la barba|con|col|un dito|il dito|mentre|cucinando|in cucina))",
     r"\bmi taglio\b(?!\s+(?:i capelli|le unghie|la barba))",
@@ -721,7 +730,7 @@ _SELF_HARM_RULE = _Rule(
     "esserci", "ci fossi", "svegliarmi", "come farl", "tagli", "pastiglie", "pillole",
     "compresse", "medicine", "pensato di", "pensavo di", "penso di", "voglio", "vorrei", "volevo",
     "voglia di", "me stess", "sparire", "scomparire", "andarmene", "andarsene", "lettera", "lettere",
-    "biglietto", "addio", "deciso come", "coraggio", "peso per", "pensando di",
+    "biglietto", "addio", "deciso come", "coraggio", "peso per", "pensando di", "daro piu", "saro piu",
 )
 
 # Fever together with an inflamed lump or an open / discharging / infected wound.
@@ -739,14 +748,15 @@ _FEVER = _rx(
     r"\b(?:febbre|fronte|scotta)\b(?:\s+\w+){0,3}\s+(?:3[89]|4[0-2]) e (?:passa|mezzo|qualcosa)\b",
     r"\b(?:termometro|misurat\w*|temperatura)\b(?:\s+\w+){0,3}\s+(?:3[89]|4[0-2])\b"
     r"|\b(?:3[89]|4[0-2])(?:(?: e | virgola |[.,])\d)?\s+(?:misurat\w*|col termometro|al termometro)\b"
-    r"|\b(?:ha|ho|hai|abbiamo) (?:3[89]|4[0-2])(?: e (?:mezzo|\d)|[.,]\d)\b(?!\s*(?:anni|kg|chili|euro|di (?:pth|fosforo|vitamina)))",
+    r"|\b(?:ha|ho|hai|abbiamo|aveva|avevo|ha avuto|ho avuto) (?:3[89]|4[0-2])(?: e (?:mezzo|\d)|[.,]\d)\b(?!\s*(?:anni|kg|chili|euro|di (?:pth|fosforo|vitamina)))",
     r"\bbrividi\b|\bbatt\w* i denti\b",
     r"\bfever\b",
     r"\bfieber\b",
 )
 _FEVER_RULE = _Rule(
     _FEVER, "febbr", "frev", "frebb", "denti", "temperatura", "gradi", "brividi", "fever", "fieber", "scott", "fronte", "termometro",
-    "misurat", "ha 3", "ha 4", "ho 3", "ho 4", "hai 3", "hai 4", "abiamo 3", "abiamo 4",
+    "misurat", "ha 3", "ha 4", "ho 3", "ho 4", "hai 3", "hai 4", "abiamo 3", "abiamo 4", "aveva 3",
+    "aveva 4", "avevo 3", "avevo 4", "avuto 3", "avuto 4",
 )
 _HIGH_FEVER = _rx(
     r"\bfebbr\w* (?:altissim\w*|a 4[0-2]|di 4[0-2]|oltre (?:i )?4[0-2]|sopra (?:i )?4[0-2])",
@@ -905,7 +915,10 @@ _SYMPTOM_RULES = (
 # A severe pain (not a chest pain) that is gone: "il dolore forte di ieri è sparito del tutto".
 # A fainting, a chest pain or breathlessness that passed is still a reason to be seen today.
 _GONE_AFTER = re.compile(
-    _sq(r"(?:\s+\w+){0,3}?\s+(?:e |ora e |adesso e |poi e )?(?:sparit\w*|passat\w*|andat\w* via|finit\w*)\b")
+    _sq(
+        r"(?:\s+\w+){0,3}?\s+(?:e |ora e |adesso e |poi e )?(?:sparit\w*|passat\w*|andat\w* via|finit\w*)\b"
+        r"|\s+per (?:pochi|qualche|un paio di|due|tre|cinque|dieci) second\w*\b"
+    )
 )
 
 
@@ -916,8 +929,19 @@ def _severe_pain(text: str) -> bool:
     )
 
 
+# A threat said as a joke by someone who then laughed ("se mi togliete la carbonara mi
+# ammazzo, e poi ha riso per mezz'ora"): the only thing that takes self-harm words back.
+_LAUGHED_AFTER = re.compile(_sq(r"\b(?:ha riso|rideva|ridendo|ci ha riso|scherzava|scherzando|per scherzo)\b"))
+
+
+def _self_harm(text: str) -> bool:
+    return any(
+        _LAUGHED_AFTER.search(text, m.end(), m.end() + 60) is None for m in _SELF_HARM_RULE.finditer(text)
+    )
+
+
 def _urgent_match_form(text: str) -> bool:
-    if _found(_SELF_HARM_RULE, text, negatable=False) or _GIVING_UP.match(text):
+    if _self_harm(text) or _GIVING_UP.match(text):
         return True
     if not _is_generic_question(text):
         others = (rule for rule in _SYMPTOM_RULES if rule is not _SEVERE_PAIN_RULE)
@@ -1037,6 +1061,8 @@ _ADVICE_IF = re.compile(
         # "le smetto?", "la sospendo?": the medicine just named
         r"|\b(?:le|li|la|lo) (?:smetto|sospendo|interrompo|smettiamo|sospendiamo|interrompiamo)\b(?!\s+di\b)"
         r"|\bdi prescriver(?:mel|gliel|cel)\w*"
+        # "mi ha proposto il carbonato di calcio, ma va bene?": a medicine offered, to take or not
+        r"|\b(?:proposto|prescritto|consigliato|dato|dat[oaie])\b(?:\s+\w+){0,12}?\s+(?:va bene|e sicur\w*|e il caso|lo prendo|la prendo)\b"
         # "sto pensando di sospenderla", "lo posso ridurre da sola?": the medicine named
         r"|\b(?:sto pensando|stavo pensando|penso|pensavo|ho deciso|ho pensato) di (?:sospender|smetter|"
         r"interromper|ridurr|toglier|lasciar)\w*"
@@ -1067,7 +1093,7 @@ _DOSE = re.compile(
         r"(?!\s+(?:si fa|si fanno|si va|va fatt|vanno fatt|devo andare|andare|vado|fare|faccio|"
         r"facciamo|in piscina|di fisioterapia|di esercizi|di sedut))"
         r"|\bquanto (?:ne|gliene) (?:prendo|prende|prendiamo|devo|deve|dobbiamo|posso|puo|do|"
-        r"diamo|somministro|dovrei|dovrebbe)\b(?!\s+(?:mangia\w*|magna\w*|bere|bev\w*|cucina\w*))"
+        r"diamo|somministro|dovrei|dovrebbe)\b(?!\s+(?:mangia\w*|magna\w*|bere|bev\w*|cucina\w*|grattugia\w*|mett\w*|usar\w*))"
         r"|\bquanto (?:gli |le )?(?:prendo|prende|prendiamo|do|diamo|somministro)\b"
         r"|\bquanto (?:devo|deve|posso|puo|dobbiamo|dovrei|dovrebbe|possiamo) (?:prenderne|"
         r"prendere|darne|dare|dargli|darle|assumer\w*|somministrar\w*)\b"
@@ -1186,7 +1212,7 @@ _EVALUATION = _alt(
 )
 _OWN_LAB_EVALUATED = re.compile(
     _sq(
-        rf"\b{_LAB}\b(?:\s+\w+){{0,4}}?\s+{_EVALUATION}\b"
+        rf"\b{_LAB}\b(?:\s+(?!ma\b|pero\b|che\b|quello\b|quella\b)\w+){{0,4}}?\s+{_EVALUATION}\b"
         rf"|\b{_EVALUATION}(?:\s+\w+){{0,2}}?\s+(?:il |la |lo |l )?{_LAB}\b"
     )
 )
@@ -1323,9 +1349,16 @@ def _lab_advice(text: str) -> bool:
     if _READ_REPORT_RULE.search(text) and _own(text, generic):
         return True
     for m in _OWN_LAB_EVALUATED_RULE.finditer(text):
+        if _IF_CONDITION_BEFORE.search(text, max(0, m.start() - 20), m.start()):
+            continue  # "cosa mi fa male mangiare se ho il fosforo alto?": a condition, not a value
         if _own(text, generic, max(0, m.start() - 60), m.end() + 40):
             return True
     return False
+
+
+_IF_CONDITION_BEFORE = re.compile(
+    _sq(r"\b(?:se|quando|chi|uno che) (?:ho|hai|ha|abbiamo|hanno|si ha) (?:il |la |lo |l |i )?$|\b(?:con|col) (?:il |la |lo |l )?$")
+)
 
 
 # "quali sono i valori normali del fosforo?", "cosa succede se il fosforo è 6,1?": ranges
@@ -1406,7 +1439,7 @@ _CALM_CONTEXT = re.compile(
         r"|\b(?:come (?:capisco|faccio a capire|si capisce|riconosco)|cosa (?:fare|faccio) se|"
         r"quando (?:devo|bisogna) (?:chiamare|andare)|in generale|solo curiosita)\b"
         # it comes and goes: "l'anca ogni tanto si gonfia e diventa calda"
-        r"|\b(?:ogni tanto|di tanto in tanto|periodicamente|a periodi)\b"
+        r"|\b(?:ogni tanto|di tanto in tanto|periodicamente|a periodi|(?:adesso|ora) va (?:molto |tutto )?meglio)\b"
     )
 )
 

@@ -19,7 +19,7 @@ from bot.nlu.overrides import IntentOverride, override
 from bot.text import normalize
 
 INTENT_NAME = "condizione_diagnosi_differenziale"
-_CALC = r"calcifica\w*|calcificazion\w*|calcio|calcolo|calcoli|calcolosi"
+_CALC = r"calcific\w*|calcio|calcolo|calcoli|calcolosi"
 
 # Normalised text (bot.text.normalize: lower case, no accents, no punctuation).
 OTHER_CONDITION = re.compile(
@@ -28,8 +28,9 @@ OTHER_CONDITION = re.compile(
     rf"(?:{_CALC})\w* (?:\w+ ){{0,3}}(?:al |nel |della |del |sul )?(?:seno|mammell\w*|"
     r"tiroid\w*|prostat\w*|polmon\w*|cervello|cerebral\w*|reni|rene|renal\w*|cuore|cardiac\w*|"
     r"feto|fetal\w*|aort\w*|placent\w*|fegat\w*|milz\w*|pancreas|ovai\w*|testicol\w*|linfonod\w*)|"
-    r"(?:seno|mammell\w*|tiroid\w*|prostat\w*|cervello|feto|aort\w*|arteri\w*|coronari\w*|valvol\w*) (?:\w+ ){0,3}(?:" + _CALC + r")|"
-    r"tendin\w* calcific\w*|tendinopatia calcific\w*|borsite calcific\w*|"  # degenerative
+    r"(?:seno|mammell\w*|tiroid\w*|prostat\w*|cervello|feto|aort\w*|arteri\w*|coronari\w*|valvol\w*|"
+    r"placent\w*|fegat\w*|milz\w*|pancreas) (?:\w+ ){0,3}(?:" + _CALC + r")|"
+    r"tendin\w* calcific\w*|tendinopatia calcific\w*|borsite calcific\w*|granulom\w*|"  # degenerative
     rf"(?:{_CALC})\w* (?:\w+ ){{0,3}}(?:tendin\w*|sovraspinos\w*|cuffia dei rotatori|coronari\w*|"
     r"valvol\w*|arteri\w*|vas[oi] sanguign\w*)|valvol\w* (?:\w+ )?calcific\w*|"
     r"coronari\w* calcific\w*|arteriosclerosi|aterosclerosi|sperone calcaneare|sperone osseo|"

@@ -40,6 +40,8 @@ from bot.nlu.tfidf_classifier import TOPIC_RANKING_KEY
         "ho la calcinosi cutanea da sclerodermia, avete informazioni?",
         "ipervitaminosi D per troppe gocce, rischia la calcinosi tumorale?",
         "iperparatiroidismo con il calcio alto: è una cosa tipo la calcinosi tumorale?",
+        "un granuloma calcifico al polmone, c'entra la calcinosi tumorale di mio cugino?",
+        "la placenta ha qualche calcificazione, è per il latte?",
     ],
 )
 def test_other_conditions_are_recognised(text: str) -> None:

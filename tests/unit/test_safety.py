@@ -779,6 +779,12 @@ def test_in_a_long_message_values_told_as_context_leave_the_question_general(
         "vorrei sapere se le masse si riducono con la dieta",
         "a 14 anni mi si era aperta una fistola sul gomito con la febbre alta, da allora niente: servono ancora le visite?",
         "ho la gola gonfia e il raffreddore, posso fare gli esami?",
+        "stamattina al prelievo ho avuto un mezzo mancamento perché ero digiuna, poi tutto passato, sto bene",
+        "il signore del letto accanto respirava malissimo, hanno chiamato i medici, ora sta meglio. io invece volevo sapere della riabilitazione",
+        "un altro ospite è stato male, respirava malissimo, abbiamo chiamato il 118 e ora sta meglio",
+        "quando la dietista gli ha tolto i salumi ha detto 'mi ammazzo', e poi ha riso per mezz'ora",
+        "al test mi sono sentito quasi svenire dalla fatica, poi mi è passato subito",
+        "l'anestesia è stata un dolore insopportabile per cinque secondi, poi niente",
     ],
 )
 def test_session_6_calm_wordings_are_not_red_flags(text: str) -> None:
@@ -808,6 +814,10 @@ def test_session_6_calm_wordings_are_not_red_flags(text: str) -> None:
         "mia madre dice che ha un dolore fortissimo al petto",
         "ho un dolore al petto ogni volta che faccio le scale",
         "dopo la compressa nuova ha le labbra gonfie e fa fatica a deglutire",
+        "il gomito è rosso e gonfio e stamattina aveva 39,2",
+        "stamattina mi sono risvegliata per terra in bagno e non ricordo come ci sono finita",
+        "stanotte mi ha scritto: scusami per tutto, tra poco non vi darò più fastidio",
+        "mi stringe forte il petto e sudo freddo",
     ],
 )
 def test_session_6_red_flags_are_found_by_the_rules(text: str) -> None:
@@ -835,6 +845,9 @@ def test_session_6_red_flags_are_found_by_the_rules(text: str) -> None:
         ("mi fai la ricetta della carbonara?", False),  # a recipe
         ("mi fai la ricetta del sevelamer?", True),
         ("mi fai la ricetta?", True),
+        ("cosa mi fa male mangiare se ho il fosforo alto?", False),  # a condition, not a value
+        ("ho il fosforo alto, è grave?", True),
+        ("il parmigiano quanto ne posso grattugiare sulla pasta?", False),
         ("mi sono trovata un nodulo duro sull'anca, dici che ho la calcinosi anche io?", True),
         ("prendo l'acetazolamide e ho i formicolii, sto pensando di sospenderla", True),
         ("prendo il calcitriolo da anni per la tiroide. ora ho anche la calcinosi. lo posso ridurre da sola?", True),
