@@ -216,7 +216,7 @@ _LONG_AGO_AFTER = re.compile(_sq(rf"(?:\s+\w+){{0,2}}?\s+(?:{_LONG_AGO})\b"))
 # "il dolore fortissimo che avevo alla spalla l'anno scorso"
 _PAST_CLAUSE_AFTER = re.compile(
     _sq(
-        r"\s+che (?:avevo|aveva|avevamo|avevano|ho avuto|ha avuto|abbiamo avuto|hanno avuto)\b"
+        r"(?:\s+\w+){0,3}?\s+che (?:avevo|aveva|avevamo|avevano|ho avuto|ha avuto|abbiamo avuto|hanno avuto)\b"
         rf"(?:\s+\w+){{0,4}}?\s+(?:{_LONG_AGO})\b"
     )
 )
@@ -278,11 +278,12 @@ _HYPOTHETICAL_BEFORE = re.compile(
         r"\b(?:quando|se) (?:uno|una|si|qualcuno) (?:ha|prende|gli viene|le viene|viene)\b(?:\s+\w+){0,3}\s*$"
         r"|\b(?:in caso di|nel caso|quando e il caso di|quali sono i segn\w*|come (?:si )?riconosc\w*|"
         rf"ipotizziamo|mettiamo|supponiamo|va considerat\w*)\b{_NOT_NOW_WORD}{{0,14}}\s*$"
-        r"|\b(?:se|nel caso|qualora|casomai|mettiamo che)\s+(?:\w+\s+){0,4}?(?:avessi|avesse|avessimo|"
+        r"|\b(?:se|nel caso|qualora|casomai|mettiamo che)\s+(?:\w+\s+){0,6}?(?:avessi|avesse|avessimo|"
         r"dovessi|dovesse|dovessero|venisse|venissero|capitasse|capitassero|succedesse|fosse|"
         r"\w{3,}(?:asse|esse|isse|assero|essero|issero))\b"
         rf"{_NOT_NOW_WORD}{{0,8}}\s*$"
         rf"|\b(?:se|quando|nel caso che) (?:un giorno|mai|per caso|in futuro|prima o poi|dovesse)\b{_NOT_NOW_WORD}{{0,8}}\s*$"
+        rf"|\b(?:domanda generale|non riguarda me|per curiosita|in generale)\b{_NOT_NOW_WORD}{{0,14}}\s*$"
         # an instruction given: "mi hanno detto che se il dolore diventa insopportabile devo chiamare"
         r"|\b(?:detto|spiegato|consigliato|raccomandato|scritto|ripetuto)\b(?:\s+\w+){0,2}?\s+(?:di |che )?"
         rf"(?:se|quando|nel caso|in caso)\b{_NOT_NOW_WORD}{{0,8}}\s*$"
@@ -313,17 +314,22 @@ _SUBJUNCTIVE = re.compile(_sq(r"\b\w{3,}(?:asse|esse|isse|assero|essero|issero)\
 _REPORTED_BEFORE = re.compile(_sq(r"\b(?:dice|racconta|ha detto|mi ha detto|diceva) che\s*$"))
 _IMPERFECT_SAID = re.compile(_sq(r"\b(?:sentiva|veniva|mancava|aveva|faceva)\b"))
 # "...scherzo, respiro mille volte meglio!"
-_JOKE_AFTER = re.compile(_sq(r"\b(?:scherzo|scherzavo|sto scherzando|era una battuta)\b"))
+_JOKE_AFTER = re.compile(_sq(r"\b(?:scherzo|scherzavo|sto scherzando|era una battuta|a parte gli scherzi|scherzi a parte)\b"))
 _OWN_QUESTION_AFTER = re.compile(_sq(r"\bio (?:invece |ho |sono |ero |mi |volevo |vorrei |cosa |come |che )"))
 # A story read or heard about someone else ("su un forum ho letto di una ragazza finita al
 # pronto soccorso con la febbre"), up to a word of one's own present.
 _READ_ABOUT_BEFORE = re.compile(
     _sq(
-        r"\b(?:ho letto|ho sentito|abbiamo letto|leggo|ho visto un video|raccontava|racconta)"
-        r"(?:\s+\w+){0,3}? (?:di|che|la storia di|su)\b"
+        r"(?:\b(?:ho letto|ho sentito|abbiamo letto|leggo|ho visto un video|raccontava|racconta)"
+        r"(?:\s+\w+){0,3}? (?:di|che|la storia di|su)"
+        # a film, a book, a quote: "nel film il protagonista crollava", "cito il mio reumatologo"
+        r"|\b(?:nel|in un|in una|nella) (?:film|serie|telefilm|libro|libri|romanzo)|\bnei libri|\bil protagonista"
+        r"|\bla protagonista|\bun personaggio|\bsi parla di)\b"
         r"(?:\s+(?!ho\b|io\b|mi\b|ora\b|adesso\b|oggi\b|sono\b|mio\b|mia\b|stamattina\b|stanotte\b)\w+){0,14}\s*$"
     )
 )
+# A doctor's words quoted: "cito il mio reumatologo: 'pelle rossa, calda e febbre? non aspettare'".
+_QUOTE_BEFORE = re.compile(_sq(r"\b(?:cito|citando|come dice sempre|come ripete sempre)\b(?:\s+\w+){0,14}\s*$"))
 _HELP_NOW = re.compile(
     _sq(
         r"\b(?:cosa (?:faccio|facciamo|devo fare)|aiut\w*|subito|(?:chiamo|chiamiamo|chiamare|chiamate|chiama)\b"
@@ -355,6 +361,8 @@ def _dismissed(text: str, start: int, end: int) -> bool:
     if _AIR.search(said) and not happened and _CLAUSTROPHOBIA.search(near):
         return True
     if _REACTION_BEFORE.search(far) or _HYPOTHETICAL_BEFORE.search(far) or _READ_ABOUT_BEFORE.search(far):
+        return True
+    if _QUOTE_BEFORE.search(far):
         return True
     if _REPORTED_PAST_BEFORE.search(before) or _JOKE_AFTER.search(text, end, end + 60):
         return True
@@ -558,7 +566,9 @@ _FAINTING = _rx(
     r"\bsvenend\w*",
     r"\bmancament\w*",
     r"\b(?:risvegliat|svegliat|ritrovat)\w* (?:per|a|sul|sulla) (?:terra|pavimento)\b|\bnon ricordo come ci sono finit\w*",
-    r"\bnon (?:mi |ci |le |gli )?rispondeva\b",
+    # "per un minuto non mi rispondeva", not "non rispondeva ai messaggi"
+    r"\bper (?:un|qualche|alcuni|due|tre) (?:minut\w*|second\w*) non (?:mi |ci |le |gli )?rispondeva\b"
+    r"|\bnon (?:mi |ci |le |gli )?rispondeva piu\b(?!\s+(?:al|ai|alle|a)\b)",
     r"\b(?:sto|sta|stava|stavo|stiamo|quasi|per) (?:per )?svenire\b",
     r"\b(?:mi|si|ci) sent\w* svenire\b",
     r"\b(?:perde|perso|perdere|perdo|persa|perduto|perdendo|perdeva) (?:i sensi|conoscenza|coscienza)\b",
@@ -659,11 +669,11 @@ _SELF_HARM = _rx(
     r"\bmi (?:uccido|ammazzo|ucciderei|ammazzerei|uccidero|ammazzero|voglio uccidere|voglio ammazzare)\b"
     r"(?!\s+(?:di|dalle|dal|dalla) (?:esercizi\w*|lavoro|fatica|studio|palestra|ginnastica|allenament\w*|"
     r"corsa|risate|ridere|pulizie|compiti|straordinari)\b)",
-    r"\bsuicid\w*",
+    r"\b(?<!dato del )(?<!danno del )(?<!dare del )(?<!da del )(?<!dato della )suicid\w*",
     r"\bautolesion\w*",
     r"\b(?:togliermi|levarmi|togliersi|levarsi) la vita\b",
     r"\b(?:farla|falla|la faccio|la faro|farla proprio) finita\b",
-    r"\bnon (?:voglio|vuole|vorrei) piu (?:vivere|esistere)\b",
+    r"\bnon (?:voglio|vuole|vorrei|voler|volere) piu (?:vivere|esistere)\b",
     r"\bnon ho piu (?:voglia|la forza) di vivere\b",
     r"\bnon ce la (?:faccio|fa) piu (?:a vivere|ad andare avanti|a andare avanti|a continuare"
     r"|di vivere|con la vita)\b",
@@ -737,7 +747,7 @@ _SELF_HARM_RULE = _Rule(
 _FEVER = _rx(
     r"\bfebbr\w*",
     r"\bfebricitant\w*",
-    r"\bfrev[ae]\b|\bfrebb\w*",  # Neapolitan, Sicilian
+    r"\bfrev[ae]?\b|\bfrebb\w*",  # Neapolitan, Sicilian
     r"\bfebbricol\w*",
     r"\btemperatura (?:alta|altissima|a 3[89]|a 4[0-2]|di 3[89]|di 4[0-2])\b",
     r"\b(?:3[89]|4[0-2])(?:[.,]\d)? (?:di febbre|gradi)\b",
@@ -795,7 +805,7 @@ _INFLAMED = _rx(
     r"\bcald[oaie]\b(?<!\bho cald.)(?<!\bha cald.)(?<!\bsento cald.)(?<!\bfa cald.)"
     r"(?<!\bavere cald.)",
     r"\bbollent\w*",
-    r"\bruss[oaie]\b|\babbuffat\w*|\bunchiat\w*",  # dialect: red, swollen
+    r"\bruss[oaie]?\b|\babbuffat\w*|\bunchiat\w*|\bgunfi\w*",  # dialect: red, swollen
     r"\binfiammat\w*",
     r"\binfiammazion\w*",
     r"\bred\b",
@@ -808,7 +818,7 @@ _LUMP = _rx(
     r"\bspall\w*", r"\banc[ae]\b", r"\bginocch\w*", r"\bman[oi]\b", r"\bdit[oa]\b",
     r"\bpied[ei]\b", r"\bbracci\w*", r"\bgamb\w*", r"\bpols\w*", r"\bcavigl\w*",
     r"\bfianc\w*", r"\bglute\w*", r"\bcosc\w*", r"\btallon\w*", r"\barticolazion\w*",
-    r"\bcisti\b", r"\bpunto\b", r"\blump\b", rf"\b{_WOUND}",
+    r"\bcisti\b", r"\bpunto\b", r"\blump\b", rf"\b{_WOUND}", r"\bvrazz\w*", r"\bpall[ae]\b",
 )
 _FEVER_WINDOW = 200
 _LUMP_WINDOW = 80
@@ -931,7 +941,9 @@ def _severe_pain(text: str) -> bool:
 
 # A threat said as a joke by someone who then laughed ("se mi togliete la carbonara mi
 # ammazzo, e poi ha riso per mezz'ora"): the only thing that takes self-harm words back.
-_LAUGHED_AFTER = re.compile(_sq(r"\b(?:ha riso|rideva|ridendo|ci ha riso|scherzava|scherzando|per scherzo)\b"))
+_LAUGHED_AFTER = re.compile(
+    _sq(r"\b(?:ha riso|rideva|ridendo|ci ha riso|scherzava|scherzando|per scherzo|(?:messa|messo|scoppiat\w*) a ridere)\b")
+)
 
 
 def _self_harm(text: str) -> bool:
@@ -1061,6 +1073,7 @@ _ADVICE_IF = re.compile(
         # "le smetto?", "la sospendo?": the medicine just named
         r"|\b(?:le|li|la|lo) (?:smetto|sospendo|interrompo|smettiamo|sospendiamo|interrompiamo)\b(?!\s+di\b)"
         r"|\bdi prescriver(?:mel|gliel|cel)\w*"
+        r"|\b(?:me la|me lo|me le|me li) (?:metto|spalmo|applico)\b"
         # "mi ha proposto il carbonato di calcio, ma va bene?": a medicine offered, to take or not
         r"|\b(?:proposto|prescritto|consigliato|dato|dat[oaie])\b(?:\s+\w+){0,12}?\s+(?:va bene|e sicur\w*|e il caso|lo prendo|la prendo)\b"
         # "sto pensando di sospenderla", "lo posso ridurre da sola?": the medicine named
@@ -1120,6 +1133,7 @@ _DOSE = re.compile(
         r"|\b(?:la|lo|le|li) prendo (?:mezza|mezzo|meta)\b"
         r"|\bquale delle due (?:e|sarebbe) (?:quella )?giust\w*"
         r"|\b\d+ (?:gocce|compresse|pastiglie|pillole|capsule|bustine|mg|ui|ml) o \d+\b"
+        r"|\b(?:alzo|aumento|abbasso|riduco|cambio|dimezzo|raddoppio)\b(?:\s+\w+){0,3}?\s+(?:il dosaggio|la dose|le dosi)\b"
     )
 )
 _DOSE_RULE = _Rule(
@@ -1395,6 +1409,10 @@ def _diagnosis_advice(text: str) -> bool:
 
 # A medicine in pregnancy or while breastfeeding is always the specialist's decision.
 _PREGNANCY = re.compile(_sq(r"\b(?:allatt\w*|incinta|gravidanz\w*|gravid[ae]|aspett\w* un bambin\w*)\b"))
+# A decision on surgery: "ha ancora senso che si operi alla sua età?"
+_SURGERY_DECISION = re.compile(
+    _sq(r"\b(?:ha (?:ancora )?senso|conviene|vale la pena|e il caso|e meglio) (?:che )?(?:si |mi |lo |la |ci )?(?:oper\w*|fa(?:re|rsi)? operare)\b")
+)
 # Asking the bot itself to prescribe (not "mi fai la ricetta della carbonara?": a recipe).
 _PRESCRIBE_ME = re.compile(
     _sq(r"\b(?:mi|ci|gli|le) (?:prescriv\w*|fai la ricetta|fate la ricetta)|\bprescrivi(?:mi|ci|gli|le)\b"
@@ -1414,7 +1432,7 @@ def _asks_prescription(text: str) -> bool:
 def _advice_match_form(text: str) -> bool:
     if _asks_dose(text):
         return True
-    if _modal_advice(text) or _asks_prescription(text) or _OWN_AMOUNT.search(text):
+    if _modal_advice(text) or _asks_prescription(text) or _OWN_AMOUNT.search(text) or _SURGERY_DECISION.search(text):
         return True
     if _MED_RE.search(text) and (
         _ADVICE_IF.search(text) or _ADVICE_PASSIVE.search(text) or _PREGNANCY.search(text)
@@ -1433,7 +1451,7 @@ _CALM_CONTEXT = re.compile(
         r"\bda (?:(?:qualche|un|una|due|tre|molti|molte|diversi|diverse|parecchi\w*|tant\w*) )?"
         r"(?:giorni|settiman\w*|mes[ei]|ann[oi]|tempo|sempre)\b"
         r"|\b(?:non|nessun\w*|niente|senza)\s+(?:\w+\s+){0,3}?(?:dolor\w*|male|febbre|pus|"
-        r"sangue|fa male|brucia|fastidio)\b"
+        r"sangue|fa male|brucia|fastidio|respir\w*|fiato|aria)\b"
         r"|\b(?<!non )(?:st[aoi] bene|stanno bene|respir\w* (?:bene|benissimo|normalmente)|guarit\w*|"
         r"tutto (?:a posto|bene|tranquillo))\b"
         r"|\b(?:come (?:capisco|faccio a capire|si capisce|riconosco)|cosa (?:fare|faccio) se|"

@@ -56,7 +56,7 @@ COMPARISON = re.compile(
     r"\b(?:differenz\w*|diversa|diverso|stessa cosa|uguale|confond\w*|c entra|"
     r"simile|assomiglia|come la|come il|come per|rispetto|stess[ao]|c entra\w*|collegat\w*|legat\w*|"
     r"relazione|centra|rischi\w*|puo diventare|diventa|si trasforma|anche (?:lui|lei|io|noi)|"
-    r"vostra malattia|questa malattia|a che fare|potrei avere|potrebbe avere|legame|"
+    r"vostra malattia|questa malattia|a che fare|potrei avere|potrebbe avere|legame|sviluppand\w*|"
     r"(?:una|un) (?:forma|tipo|variante) di|tipo (?:la )?calcinosi|"
     # "è (la vostra) calcinosi tumorale?", not "cos'è la calcinosi tumorale?"
     r"(?<!cos )(?<!cosa )e (?:la )?(?:vostra |stessa )?calcinosi)\b"

@@ -779,12 +779,21 @@ def test_in_a_long_message_values_told_as_context_leave_the_question_general(
         "vorrei sapere se le masse si riducono con la dieta",
         "a 14 anni mi si era aperta una fistola sul gomito con la febbre alta, da allora niente: servono ancora le visite?",
         "ho la gola gonfia e il raffreddore, posso fare gli esami?",
+        "ieri mio figlio non mi rispondeva ai messaggi, poi mi ha chiamato: le analisi sono pronte?",
         "stamattina al prelievo ho avuto un mezzo mancamento perché ero digiuna, poi tutto passato, sto bene",
         "il signore del letto accanto respirava malissimo, hanno chiamato i medici, ora sta meglio. io invece volevo sapere della riabilitazione",
         "un altro ospite è stato male, respirava malissimo, abbiamo chiamato il 118 e ora sta meglio",
         "quando la dietista gli ha tolto i salumi ha detto 'mi ammazzo', e poi ha riso per mezz'ora",
         "al test mi sono sentito quasi svenire dalla fatica, poi mi è passato subito",
         "l'anestesia è stata un dolore insopportabile per cinque secondi, poi niente",
+        "quando ho sommato le spese dell'anno sono quasi svenuta, ahah. a parte gli scherzi, c'è un'esenzione?",
+        "ha fatto la tragica, mi uccido, addio mondo, e poi si è messa a ridere",
+        "ieri nel film il protagonista crollava per un dolore al petto: la calcinosi calcifica le arterie?",
+        "nei libri si parla di dolore lancinante, io ho solo un fastidio da mesi",
+        "domanda generale, non riguarda me: se a qualcuno venisse un dolore fortissimo chi dovrebbe chiamare?",
+        "quel dolore cane al ginocchio che avevo l'anno scorso è sparito, continuo gli esercizi?",
+        "cito il mio reumatologo: 'pelle rossa, calda e febbre? non aspettare'. com'è la pelle quando va tutto bene?",
+        "mi hanno dato del suicida perché mangio la pizza col salame",
     ],
 )
 def test_session_6_calm_wordings_are_not_red_flags(text: str) -> None:
@@ -818,6 +827,8 @@ def test_session_6_calm_wordings_are_not_red_flags(text: str) -> None:
         "stamattina mi sono risvegliata per terra in bagno e non ricordo come ci sono finita",
         "stanotte mi ha scritto: scusami per tutto, tra poco non vi darò più fastidio",
         "mi stringe forte il petto e sudo freddo",
+        "sto veramente male dentro, penso di non voler più vivere",
+        "tengh la frev a 40 e u vrazz è tutt russ e gunfiat",
     ],
 )
 def test_session_6_red_flags_are_found_by_the_rules(text: str) -> None:
@@ -846,6 +857,9 @@ def test_session_6_red_flags_are_found_by_the_rules(text: str) -> None:
         ("mi fai la ricetta del sevelamer?", True),
         ("mi fai la ricetta?", True),
         ("cosa mi fa male mangiare se ho il fosforo alto?", False),  # a condition, not a value
+        ("mi alzo da solo il dosaggio?", True),
+        ("un'amica mi ha passato una crema al cortisone, me la metto?", True),
+        ("nonno ha 80 anni, ha ancora senso che si operi?", True),
         ("ho il fosforo alto, è grave?", True),
         ("il parmigiano quanto ne posso grattugiare sulla pasta?", False),
         ("mi sono trovata un nodulo duro sull'anca, dici che ho la calcinosi anche io?", True),
@@ -871,6 +885,13 @@ def test_a_dose_is_told_apart_from_other_personal_questions(text: str, dose: boo
     from bot.safety import asks_dose
 
     assert asks_dose(text) is dose
+
+
+def test_a_negated_breathing_word_does_not_make_the_classifier_guess_credible() -> None:
+    from bot.safety import classifier_urgency_is_credible
+
+    assert not classifier_urgency_is_credible("non mi manca il respiro ne niente, il nuoto va bene?", 0.9)
+    assert classifier_urgency_is_credible("mi manca il respiro", 0.9)
 
 
 def test_the_value_at_which_a_medicine_starts_is_for_the_specialist() -> None:
