@@ -191,6 +191,9 @@ _CHRONIC_AFTER = re.compile(
     _sq(
         r"(?:\s+\w+){0,2}?\s+da (?:(?:qualche|un|una|due|tre|quattro|cinque|sei|molti|molte|diversi|"
         r"diverse|parecchi\w*|tant\w*|\d+) )?(?:mes[ei]|ann[oi]|tempo|sempre|una vita)\b"
+        # with the weather: "mi fa un male cane quando cambia il tempo"
+        r"|(?:\s+\w+){0,2}?\s+(?:quando cambia il tempo|col cambio di stagione|con il cambio di stagione|col freddo|"
+        r"con il freddo|con l umidita|quando piove)\b"
     )
 )
 _FIGURATIVE = (
@@ -329,10 +332,16 @@ _READ_ABOUT_BEFORE = re.compile(
     )
 )
 # A doctor's words quoted: "cito il mio reumatologo: 'pelle rossa, calda e febbre? non aspettare'".
+_NEEDLES_BEFORE = re.compile(
+    _sq(
+        r"\b(?:ogni volta che|quando|se|solo a|a) (?:vedo|vede|vedere|sento|faccio|fa|fanno) (?:\w+ )?"
+        r"(?:un |l |il |gli |i |le )?(?:ago|aghi|sangue|prelievo|prelievi|siring\w*|punture)\b(?:\s+\w+){0,3}\s*$"
+    )
+)
 _QUOTE_BEFORE = re.compile(_sq(r"\b(?:cito|citando|come dice sempre|come ripete sempre)\b(?:\s+\w+){0,14}\s*$"))
 _HELP_NOW = re.compile(
     _sq(
-        r"\b(?:cosa (?:faccio|facciamo|devo fare)|aiut\w*|subito|(?:chiamo|chiamiamo|chiamare|chiamate|chiama)\b"
+        r"\b(?:cosa (?:faccio|facciamo|devo fare)|aiut\w*|(?:chiamo|chiamiamo|chiamare|chiamate|chiama)\b"
         r"|(?<!chiamato )(?<!chiamato il )(?:112|118))\b"
     )
 )
@@ -362,7 +371,7 @@ def _dismissed(text: str, start: int, end: int) -> bool:
         return True
     if _REACTION_BEFORE.search(far) or _HYPOTHETICAL_BEFORE.search(far) or _READ_ABOUT_BEFORE.search(far):
         return True
-    if _QUOTE_BEFORE.search(far):
+    if _QUOTE_BEFORE.search(far) or _NEEDLES_BEFORE.search(before):
         return True
     if _REPORTED_PAST_BEFORE.search(before) or _JOKE_AFTER.search(text, end, end + 60):
         return True
@@ -577,7 +586,8 @@ _FAINTING = _rx(
     r"\bnon (?:si sveglia|risponde piu|reagisce piu|reagisce)\b",
     r"\bcollass\w*",
     r"\b(?:crollat|accasciat)\w* (?:a|per|sul|sulla|in) (?:terra|pavimento)\b|\baccasciat\w*",
-    r"\bcadut[oa] (?:\w+ ){0,3}?(?:a terra|per terra|sul pavimento)\b|\be (?:a|per) terra e non\b",
+    r"\b(?:cadut|finit)[oa] (?:\w+ ){0,3}?(?:a terra|per terra|sul pavimento)\b|\be (?:a|per) terra e non\b",
+    r"\bnon ricordo come\b(?:\s+\w+){0,3}?\s+(?:cadut|finit)\w*|\bvedo (?:tutto )?nero\b",
     r"\bsincop\w*",
     rf"\b{_RELATIVE}(?:\s+\w+){{0,4}}\s+non (?:risponde|reagisce)\b"
     r"(?!\s+(?:al|alle|ai|a|alla|agli|allo|mai|ancora)\b)",
@@ -589,7 +599,8 @@ _FAINTING = _rx(
 )
 _FAINTING_RULE = _Rule(
     _FAINTING, "sven", "svien", "sensi", "conoscenza", "coscienza", "incoscient", "sveglia",
-    "risponde", "rispondeva", "mancament", "reagisce", "collass", "sincop", "crollat", "accasciat", "cadut", "terra", "fainted", "passed out", "unconscious", "ohnmachtig",
+    "risponde", "rispondeva", "mancament", "reagisce", "collass", "sincop", "crollat", "accasciat", "cadut", "terra",
+    "non ricordo come", "nero", "fainted", "passed out", "unconscious", "ohnmachtig",
     "bewusstlos",
 )
 
@@ -684,7 +695,8 @@ _SELF_HARM = _rx(
     r"\bpensier\w* di (?:morte|farla finita|togliermi|uccidermi|morire)\b",
     r"\btagliarmi le vene\b",
     r"\b(?:non voglio|non vorrei|non vuole) piu esserci\b",
-    r"\b(?:sparire|scomparire|andarmene|andarsene) per sempre\b",
+    # not "una pastiglia che la fa sparire per sempre" (the illness)
+    r"\b(?<!fa )(?<!fanno )(?<!far )(?<!farla )(?<!farle )(?<!farlo )(?:sparire|scomparire|andarmene|andarsene) per sempre\b",
     r"\b(?:lettera|lettere|biglietto)\b(?:\s+\w+){0,5}\s+per (?:salutar\w*|dire addio)\b|\bdire addio a tutti\b",
     r"\b(?:ho|ha) gia deciso come\b|\bmi manca solo (?:trovare )?il coraggio\b",
     r"\bquant[ei] (?:pillole|pastiglie|compresse)\b(?:\s+\w+){0,3}\s+(?:servono|ci vogliono|bastano)\b",
@@ -698,7 +710,9 @@ _SELF_HARM = _rx(
     r"\b(?:ho|avevo|mi viene|mi e venuta|sento) (?:di nuovo |ancora )?(?:la )?voglia di (?:farmi (?:del )?male|rifarlo|tagliarmi)\b",
     # an overdose thought of: "ho pensato di prenderle tutte" (the pills)
     r"\b(?:(?:ho pensato|pensavo|penso|sto pensando|stavo pensando|avevo voglia|ho voglia|ho avuto voglia) di|voglio|vorrei|volevo) "
-    r"(?:prender(?:le|li)|prendere|ingoiar(?:le|li)|ingoiare) (?:tutt[ei]|un intero|l intero|tutto il)\b",
+    r"(?:prender(?:le|li)|prendere|ingoiar(?:le|li)|ingoiare) (?:tutt[ei]|un intero|l intero|tutto il)\b"
+    # "prenderli tutti la sera insieme" (a binder at dinner) is a timing question
+    r"(?!\s+(?:la sera|la mattina|a cena|a pranzo|ai pasti|al pasto|insieme la sera|insieme a cena)\b)",
     r"\bbuttarmi (?:giu|dal|dalla|sotto|da)\b",
     r"\bimpiccarmi\b",
     r"\bnon vale (?:piu )?la pena (?:di )?vivere\b",
@@ -1012,11 +1026,11 @@ _VERB_ANY = _alt(
     r"us\w*", r"aument\w*", r"riduc\w*", r"ridur\w*", r"diminu\w*", r"abbass\w*",
     r"alz\w*", r"cambi\w*", r"sostitu\w*", r"salt\w*", r"continu\w*", r"riprend\w*",
     r"dar\w*", "dare", r"somministr\w*", r"prov\w*", r"associ\w*", r"combin\w*",
-    r"mescol\w*", r"aggiung\w*", r"spost\w*", r"passa\w*", r"accett\w*", r"rifiut\w*",
+    r"mescol\w*", r"aggiung\w*", r"spost\w*", r"passa\w*", r"accett\w*", r"rifiut\w*", r"pigli\w*",
 )
 _CLITIC = _alt(
     r"(?:prender|assumer|smetter|sospender|interromper|aumentar|ridur|diminuir|saltar|"
-    r"raddoppiar|dimezzar|usar|somministrar|provar)"
+    r"raddoppiar|dimezzar|usar|somministrar|provar|rifiutar|accettar|pigliar)"
     r"(?:lo|la|li|le|ne|glielo|gliela|glieli|gliele|gliene)",
     r"dar(?:lo|la|li|ne|glielo|gliela|glieli|gliele|gliene)",
 )

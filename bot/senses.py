@@ -26,7 +26,7 @@ SPORT = re.compile(
     r"\b(?:gioc\w* (?:a |al |in )?(?:\w+ )?calci[oe]|calcio a (?:5|cinque|7|sette|11)|calcetto|"
     r"(?:squadra|scuola|partit\w*|allenament\w*|campionato|torneo) (?:di )?calcio|"
     r"calcio (?:giocat\w*|come sport)|(?:fare|fa|fanno|praticare|pratica) (?:il )?calcio|"
-    r"pallone|portiere|in porta)\b"
+    r"(?<!non del )(?<!non il )(?<!non quello del )(?<!non col )pallone|portiere|in porta)\b"
 )
 HARMFUL = re.compile(
     r"\b(?:cosa|che cosa|cos|quali cose|che cibi|quali cibi) (?:mi |gli |le |ci |vi )?"

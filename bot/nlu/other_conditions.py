@@ -43,14 +43,16 @@ OTHER_CONDITION = re.compile(
     r"punt\w* (?:\w+ )?(?:brillant\w*|luminos\w*|bianc\w*) (?:\w+ ){0,2}?(?:nel|sul|al) cuore|"
     r"condrocalcinosi|pseudogotta|gotta|tofi|"
     r"miosite ossificante|mionecrosi|condromatosi|osteocondromatosi|meloreostosi|"  # metaplastic
-    r"sarcoidosi|iperparatiroidismo|milk ?alkali|latte ?alcali|ipercalcemi\w*|ipervitaminosi|"  # metabolic
+    r"sarcoidosi|iperparatiroidismo|paratiroid\w*|milk ?alkali|latte ?alcali|ipercalcemi\w*|ipervitaminosi|"
+    r"calcio (?:alto|elevato|altissimo) nel sangue|"  # metabolic
     r"dialisi|dializzat\w*|insufficienza renale|"
     r"osteosarcoma|condrosarcoma|sarcoma sinoviale"  # neoplastic
     r")\b"
 )
 THIS_DISEASE = re.compile(
     r"\bcalcinosi tumorale\b"
-    r"|\bcalcinosi\b(?! (?:da|per|nella|della|in|cutis|cutane\w*|distrofic\w*|metastatic\w*|iatrogen\w*|universal\w*))"
+    r"|\bcalcinosi\b(?! (?:da|per|nella|della|in|cutis|cutane\w*|distrofic\w*|metastatic\w*|iatrogen\w*|universal\w*|"
+    r"su internet|su google))"
 )
 COMPARISON = re.compile(
     r"\b(?:differenz\w*|diversa|diverso|stessa cosa|uguale|confond\w*|c entra|"
@@ -59,7 +61,7 @@ COMPARISON = re.compile(
     r"vostra malattia|questa malattia|a che fare|potrei avere|potrebbe avere|legame|sviluppand\w*|"
     r"(?:una|un) (?:forma|tipo|variante) di|tipo (?:la )?calcinosi|"
     # "è (la vostra) calcinosi tumorale?", not "cos'è la calcinosi tumorale?"
-    r"(?<!cos )(?<!cosa )e (?:la )?(?:vostra |stessa )?calcinosi)\b"
+    r"(?<!cos )(?<!cosa )e (?:la )?(?:vostra |stessa )?calcinosi|e questa la calcinosi|sarebbe la calcinosi)\b"
 )
 
 

@@ -42,6 +42,8 @@ from bot.nlu.tfidf_classifier import TOPIC_RANKING_KEY
         "iperparatiroidismo con il calcio alto: è una cosa tipo la calcinosi tumorale?",
         "un granuloma calcifico al polmone, c'entra la calcinosi tumorale di mio cugino?",
         "la placenta ha qualche calcificazione, è per il latte?",
+        "il medico sospetta le paratiroidi per il calcio alto: è questa la calcinosi tumorale?",
+        "mia figlia ha la dermatomiosite e depositi di calcio sotto la pelle; ho cercato calcinosi su internet e sono arrivata qui",
     ],
 )
 def test_other_conditions_are_recognised(text: str) -> None:

@@ -794,6 +794,11 @@ def test_in_a_long_message_values_told_as_context_leave_the_question_general(
         "quel dolore cane al ginocchio che avevo l'anno scorso è sparito, continuo gli esercizi?",
         "cito il mio reumatologo: 'pelle rossa, calda e febbre? non aspettare'. com'è la pelle quando va tutto bene?",
         "mi hanno dato del suicida perché mangio la pizza col salame",
+        "esiste una pastiglia che la fa sparire per sempre?",
+        "la spalla mi fa un male cane quando cambia il tempo, come si gestisce?",
+        "il legante me lo scordo sempre, ho pensato di prenderli tutti la sera insieme: va bene?",
+        "ogni volta che vedo un ago quasi svengo, gli esami sono anche delle urine?",
+        "ieri al parco un signore è svenuto davanti a me, ho chiamato il 112 e si è ripreso subito. io ho la calcinosi: quali centri la seguono?",
     ],
 )
 def test_session_6_calm_wordings_are_not_red_flags(text: str) -> None:
@@ -829,6 +834,9 @@ def test_session_6_calm_wordings_are_not_red_flags(text: str) -> None:
         "mi stringe forte il petto e sudo freddo",
         "sto veramente male dentro, penso di non voler più vivere",
         "tengh la frev a 40 e u vrazz è tutt russ e gunfiat",
+        "mi gira tutto, poco fa sono finito per terra e non ricordo come",
+        "ho pensato di prenderle tutte in una volta",
+        "voglio sparire per sempre",
     ],
 )
 def test_session_6_red_flags_are_found_by_the_rules(text: str) -> None:
@@ -858,8 +866,10 @@ def test_session_6_red_flags_are_found_by_the_rules(text: str) -> None:
         ("mi fai la ricetta?", True),
         ("cosa mi fa male mangiare se ho il fosforo alto?", False),  # a condition, not a value
         ("mi alzo da solo il dosaggio?", True),
+        ("il farmacista m'ha dato il calcio carbonato pe' l'ossa, lo posso pigliare?", True),
         ("un'amica mi ha passato una crema al cortisone, me la metto?", True),
         ("nonno ha 80 anni, ha ancora senso che si operi?", True),
+        ("mi hanno proposto il bifosfonato in flebo e ho deciso di non farlo. faccio bene a rifiutarlo?", True),
         ("ho il fosforo alto, è grave?", True),
         ("il parmigiano quanto ne posso grattugiare sulla pasta?", False),
         ("mi sono trovata un nodulo duro sull'anca, dici che ho la calcinosi anche io?", True),

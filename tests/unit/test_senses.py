@@ -53,3 +53,11 @@ def test_otherwise_the_classifier_stays(text: str, predicted: str) -> None:
 )
 def test_pain_is_denied_only_when_every_pain_word_is_denied(text: str, denied: bool) -> None:
     assert denies_pain(text) is denied
+
+
+def test_the_ball_named_to_say_it_is_not_the_sport() -> None:
+    from bot.senses import SPORT
+    from bot.text import normalize
+
+    assert SPORT.search(normalize("posso giocare a pallone?"))
+    assert not SPORT.search(normalize("il calcio lo devo togliere? parlo di quello nel cibo, non del pallone"))
