@@ -158,7 +158,7 @@ _DISMISSED_AFTER = re.compile(
         r"|(?:ora|adesso|poi|ormai|gia) (?:e |ora )?passat"
         r"|(?:dall?[ea]?|da (?:tutt[aei] )?(?:quest[aei]|quell[aei]|st[aei]))\s*(?:regol|dieta|burocrazi|cart[ae]|domand|"
         r"pensier|impegn|preoccupazion|divieti|cose da fare|visit|analisi|esami|controll|ospedal|appuntament))"
-        r"|(?:l idea|il pensiero|all idea|al pensiero)\b"
+        r"|(?:\w+\W+){0,2}?(?:l idea|il pensiero|all idea|al pensiero)\b"
         r"|(?:dieta|menu|ricett\w*)\b)"
     )
 )
@@ -198,13 +198,15 @@ _CHRONIC_AFTER = re.compile(
 )
 _FIGURATIVE = (
     r"(?:dal|dalle|dalla) (?:ridere|risate|noia|fame|sonno|vergogna|gioia|emozione|felicita)"
-    r"|di (?:stanchezza|fatica|caldo|freddo|sonno|noia|fame|sete|vergogna|invidia|nostalgia|compiti|lavoro|impegni)"
+    r"|di (?:stanchezza|fatica|caldo|freddo|sonno|noia|fame|sete|vergogna|invidia|nostalgia|compiti|lavoro|impegni|curiosita)"
     r"|(?:per la|dalla) (?:fame|noia|stanchezza|sete|fatica)|dentro\b"
     r"|(?:nelle|nei|nel|tra le|tra i) (?:scartoffi\w*|cart[ae]|compiti|pratiche|moduli|impegni)"
     r"|(?:solo |sempre |gia )?(?:a|al|alla|quando|se|ogni volta che) (?:vedere|vedo|vede|vista|"
     r"pensiero|pensarci|sentire|sento|devo fare|deve fare|faccio|fa|fanno|fare) (?:\w+ )?(?:un |l |il |la |i |gli |le )?(?:ago|aghi|sangue|"
     r"siring\w*|punture|prelievo|prelievi)"
-    r"|(?:solo )?a pensarci|(?:solo |gia )?a (?:pensare|leggere|sentire|guardare)\b|(?:al|solo al) (?:solo )?pensiero"
+    r"|(?:solo )?a pensarci|(?:solo |gia )?a (?:pensare|leggere|sentire|guardare|vederl[oaie]|vedere)\b|(?:al|solo al) (?:solo )?pensiero"
+    r"|(?:leggendo|vedendo|sentendo|guardando) (?:\w+ ){0,2}?(?:prezz\w*|cont[oi]|cost[oi]|bollett\w*|scontrin\w*|ticket|"
+    r"cifr\w*|parcell\w*|preventiv\w*|spes[ae])"
     r"|(?:a|al|quando|dopo aver) (?:vedere|vedo|visto|ho visto|leggere|letto|ho letto|sentire|sentito) "
     r"(?:\w+ ){0,2}?(?:prezz\w*|cont[oi]|cost[oi]|bollett\w*|scontrin\w*|ticket|cifr\w*|parcell\w*|"
     r"preventiv\w*|spes[ae])"
@@ -299,7 +301,8 @@ _SOMEONE_ELSE_BEFORE = re.compile(
     _sq(
         r"\b(?:compagn\w* di (?:stanza|classe|scuola|corso|squadra|banco)|vicin\w* (?:di letto|di casa|di stanza)|"
         r"vicin[oa] di|coinquilin\w*|un signore|una signora|un ragazzo|una ragazza|un bambino|una bambina|"
-        r"letto accanto|un altro (?:ospite|paziente|signore|ragazzo|bambino)|un'?altra (?:ospite|paziente|signora))\b"
+        r"letto accanto|un altro (?:ospite|paziente|signore|ragazzo|bambino)|un'?altra (?:ospite|paziente|signora)|"
+        r"(?:la mia|il mio|una|un) vicin[oa])\b"
         r"(?:\s+\w+){0,18}\s*$"
     )
 )
@@ -635,7 +638,7 @@ _CONFUSION = _rx(
 _CONFUSION_RULE = _Rule(_CONFUSION, "confus", "disorientat", "riconosce", "dove", "parla", "delir")
 
 _EMERGENCY = _rx(
-    r"\bemergenz(?<!calcinosi e un emergenz)(?<!calcinosi e emergenz)(?<!per le emergenz)\w*\b"
+    r"\bemergenz(?<!calcinosi e un emergenz)(?<!calcinosi e emergenz)(?<!per le emergenz)(?<!parola emergenz)\w*\b"
     r"(?!\s+(?:sanitari\w*|covid|pandemic\w*|climatic\w*|abitativ\w*|economic\w*|dieta|"
     r"menu|ricett\w*)\b)",
     r"\b(?:chiam\w*|telefon\w*|contatt\w*|fare il|numero|serve il|serve l)(?:\s+\w+){0,2}\s+"
@@ -856,10 +859,11 @@ _INFECTED_WOUND_RULE = _Rule(
     "esce", "escono", "cola", "perde", "butta",
 )
 _HOT_RED_LUMP = _rx(
+    # not across a "non": "la massa mi prude, non è rossa non è calda"
     r"\b(?:mass[ae]|pallin\w*|nodul\w*|bozz\w*|gonfior\w*|calcificazion\w*|lesion\w*|zona)"
-    r"(?:\s+\w+){0,6}\s+(?:ross[ae]|arrossat[ae])(?:\s+\w+){0,3}\s+(?:cald[ae]|bollent\w*)\b",
+    r"(?:\s+(?!non\b|ne\b|senza\b|mai\b)\w+){0,6}\s+(?:ross[ae]|arrossat[ae])(?:\s+(?!non\b|ne\b|senza\b)\w+){0,3}\s+(?:cald[ae]|bollent\w*)\b",
     r"\b(?:mass[ae]|pallin\w*|nodul\w*|bozz\w*|gonfior\w*|calcificazion\w*|lesion\w*|zona)"
-    r"(?:\s+\w+){0,6}\s+(?:cald[ae]|bollent\w*)(?:\s+\w+){0,3}\s+(?:ross[ae]|arrossat[ae])\b",
+    r"(?:\s+(?!non\b|ne\b|senza\b|mai\b)\w+){0,6}\s+(?:cald[ae]|bollent\w*)(?:\s+(?!non\b|ne\b|senza\b)\w+){0,3}\s+(?:ross[ae]|arrossat[ae])\b",
 )
 _HOT_RED_LUMP_RULE = _Rule(_HOT_RED_LUMP, "cald", "bollent")
 
@@ -1090,6 +1094,7 @@ _ADVICE_IF = re.compile(
         r"|\b(?:me la|me lo|me le|me li) (?:metto|spalmo|applico)\b"
         # "mi ha proposto il carbonato di calcio, ma va bene?": a medicine offered, to take or not
         r"|\b(?:proposto|prescritto|consigliato|dato|dat[oaie])\b(?:\s+\w+){0,12}?\s+(?:va bene|e sicur\w*|e il caso|lo prendo|la prendo)\b"
+        r"|\b(?:ho deciso|decido|ho deciso che)\b(?:\s+\w+){0,4}?\s+(?:smetto|sospendo|interrompo|lascio|mollo)\b"
         # "sto pensando di sospenderla", "lo posso ridurre da sola?": the medicine named
         r"|\b(?:sto pensando|stavo pensando|penso|pensavo|ho deciso|ho pensato) di (?:sospender|smetter|"
         r"interromper|ridurr|toglier|lasciar)\w*"
@@ -1201,7 +1206,7 @@ _REFERENCE_RANGE = re.compile(
 )
 _NOT_OWNING = (
     r"(?!\s+(?:letto|sentito|visto|trovato|saputo|capito|chiesto|studiato|cercato|"
-    r"una domanda|un dubbio|bisogno|paura|curiosita|nominat\w*|parlato|accennato|spiegato|detto|scritto|"
+    r"una domanda|un dubbio|bisogno|paura|curiosita|nominat\w*|parlato|accennato|spiegato|detto|scritto|meno|piu|"
     # "hanno troppo fosforo?" of foods: what they contain
     r"troppo|tanto|molto|poco|pochissimo|tantissimo)\b)"
 )
@@ -1232,7 +1237,8 @@ def _own(text: str, generic_subject: bool, start: int = 0, end: int | None = Non
     return not generic_subject and _OWN_THIRD.search(text, start, end) is not None
 
 _EVALUATION = _alt(
-    r"alt[oaie]", r"altissim\w*", r"bass[oaie]", r"bassissim\w*", r"elevat\w*",
+    # not "bass[oaie]": squeezed, "basse" is "base" ("leganti a base di calcio")
+    r"alt[oaie]", r"altissim\w*", r"bass[oai]", r"bassissim\w*", r"elevat\w*",
     "fuori norma", "fuori dalla norma", "fuori range", r"sballat\w*", r"alterat\w*",
     "sopra", "sotto", "grave", r"preoccup\w*", r"pericolos\w*", "normale", "nella norma",
     "va bene", r"buon[oi]", "cosa vuol dire", "cosa significa", "troppo", r"salit\w*",
@@ -1240,7 +1246,8 @@ _EVALUATION = _alt(
 )
 _OWN_LAB_EVALUATED = re.compile(
     _sq(
-        rf"\b{_LAB}\b(?:\s+(?!ma\b|pero\b|che\b|quello\b|quella\b)\w+){{0,4}}?\s+{_EVALUATION}\b"
+        rf"\b{_LAB}\b(?:\s+(?!ma\b|pero\b|che\b|quello\b|quella\b|della\b|dello\b|dei\b|delle\b)\w+){{0,4}}?\s+{_EVALUATION}\b"
+        r"(?!\s+(?:stare|sentir\w*|avere|essere|provare|che)\b)"
         rf"|\b{_EVALUATION}(?:\s+\w+){{0,2}}?\s+(?:il |la |lo |l )?{_LAB}\b"
     )
 )

@@ -28,6 +28,13 @@ SPORT = re.compile(
     r"calcio (?:giocat\w*|come sport)|(?:fare|fa|fanno|praticare|pratica) (?:il )?calcio|"
     r"(?<!non del )(?<!non il )(?<!non quello del )(?<!non col )pallone|portiere|in porta)\b"
 )
+# Both senses in one message ("gioca a calcio, ma il calcio nel piatto deve essere poco?"):
+# the one in food decides.
+CALCIUM_IN_FOOD = re.compile(
+    r"\bcalcio (?:nel|nei|del|dei|della|nella|negli) (?:piatto|cibo|cibi|latte|dieta|alimentazione|alimenti|formaggi)\b"
+    r"|\bquello (?:nel|del|dei) (?:cibo|latte|piatto|formaggi)\b"
+)
+SPORT_NOT_FOOD = re.compile(rf"^(?!.*(?:{CALCIUM_IN_FOOD.pattern})).*(?:{SPORT.pattern})")
 HARMFUL = re.compile(
     r"\b(?:cosa|che cosa|cos|quali cose|che cibi|quali cibi) (?:mi |gli |le |ci |vi )?"
     r"(?:puo |possono )?fa(?:nno|re)? male\b|\bfa(?:nno)? male (?:mangiare|bere|prendere)\b"
@@ -80,7 +87,7 @@ POOL = re.compile(r"\b(?:piscin\w*|vasca|vasche|idro\w*|nuot\w*|terapi\w*|eserci
 DRINKING_NOT_POOL = re.compile(rf"^(?!.*(?:{POOL.pattern})).*(?:{DRINKING_WATER.pattern})")
 
 SENSES = (
-    Sense(frozenset({"evitare_calcio_dieta", "evitare_leganti_calcio"}), SPORT, "riabilitazione_esercizio"),
+    Sense(frozenset({"evitare_calcio_dieta", "evitare_leganti_calcio"}), SPORT_NOT_FOOD, "riabilitazione_esercizio"),
     Sense(frozenset({"terapia_dolore"}), HARMFUL, "evitare_riepilogo"),
     Sense(frozenset({"chi_sei", "aiuto"}), WHO_READS, "privacy"),
     Sense(frozenset({"riabilitazione_idrochinesiterapia"}), DRINKING_NOT_POOL, "dieta_cosa_mangiare"),

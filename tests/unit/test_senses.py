@@ -61,3 +61,4 @@ def test_the_ball_named_to_say_it_is_not_the_sport() -> None:
 
     assert SPORT.search(normalize("posso giocare a pallone?"))
     assert not SPORT.search(normalize("il calcio lo devo togliere? parlo di quello nel cibo, non del pallone"))
+    assert meant_intent("gioca a calcio tre volte a settimana, ma il calcio nel piatto deve essere poco?", "evitare_calcio_dieta") is None
