@@ -95,6 +95,7 @@ _FILLER = _alt(
 _NEGATED_TAIL = re.compile(
     _sq(
         rf"\b(?:non|nessun[oa]?|niente|senza|ne|zero)\s+(?:{_FILLER}\s+){{0,4}}$"
+        r"|\b(?:non e che|niente che (?:mi|ti|ci) fa\w*|nulla che (?:mi|ti|ci) fa\w*)\s+(?:\w+\s+){0,1}$"
     )
 )
 _NEGATION_LOOKBACK = 60
@@ -155,7 +156,7 @@ _DISMISSED_AFTER = re.compile(
         r"\W*(?:(?:\w+\W+){0,2}?(?:"
         r"quando (?:\w+ ){0,5}?(?:mi |ci |l )?(?:hanno|ha|ho) (?:detto|chiesto|letto|visto|"
         r"sentito|comunicato|fatto vedere|dato|mostrato|fatto leggere|consegnato|spiegato|elencato)"
-        r"|(?:ora|adesso|poi|ormai|gia) (?:e |ora )?passat"
+        r"|(?:ora|adesso|poi|ormai|gia) (?:e |ora )?passat|gia dato"
         r"|(?:dall?[ea]?|da (?:tutt[aei] )?(?:quest[aei]|quell[aei]|st[aei]))\s*(?:regol|dieta|burocrazi|cart[ae]|domand|"
         r"pensier|impegn|preoccupazion|divieti|cose da fare|visit|analisi|esami|controll|ospedal|appuntament))"
         r"|(?:\w+\W+){0,2}?(?:l idea|il pensiero|all idea|al pensiero)\b"
@@ -177,7 +178,7 @@ _LONG_AGO = (
     r"(?:(?:\d+|un|due|tre|quattro|cinque|qualche|molti|tanti|diversi|parecchi) )?(?:anni|mesi) fa"
     r"|(?:un|1) (?:anno|mese) fa|in passato|un tempo"
     r"|una volta(?! (?:al|alla|a|ogni|per|la settimana|il mese|l anno|che))"
-    r"|(?:l|un) anno scorso|(?:l|un) estate scorsa|tempo fa|da piccol\w*|da bambin\w*|da ragazz\w*"
+    r"|(?:l|un) anno scorso|(?:l|un) anno passato|l ann passat\w*|(?:l|un) estate scorsa|tempo fa|da piccol\w*|da bambin\w*|da ragazz\w*"
     r"|(?:\d+|due|tre|quattro|qualche|alcune|diverse|parecchie) settimane fa|la settimana scorsa"
     r"|(?:il|lo|l) (?:mese|inverno|autunno) scorso|(?:la|l) (?:primavera|estate) scorsa"
     r"|quando (?:ero|era|eravamo) (?:al|alle|all|a|piccol\w*|bambin\w*|ragazz\w*|giovane)|al liceo|alle medie|alle elementari"
@@ -193,7 +194,7 @@ _CHRONIC_AFTER = re.compile(
         r"diverse|parecchi\w*|tant\w*|\d+) )?(?:mes[ei]|ann[oi]|tempo|sempre|una vita)\b"
         # with the weather: "mi fa un male cane quando cambia il tempo"
         r"|(?:\s+\w+){0,2}?\s+(?:quando cambia il tempo|col cambio di stagione|con il cambio di stagione|col freddo|"
-        r"con il freddo|con l umidita|quando piove)\b"
+        r"con il freddo|con l umidita|quando piove|quando (?:studia|studio|lavora|lavoro|legge|leggo|gioca|gioco) (?:troppo|tanto))\b"
     )
 )
 _FIGURATIVE = (
@@ -212,34 +213,41 @@ _FIGURATIVE = (
     r"preventiv\w*|spes[ae])"
     r"|(?:una )?(?:risat\w*|sbadigli\w*|urlo|grido)"
     r"|(?:co|con|per|dal|dall|da) (?:st |sto |questo |questa |quest )?(?:caldo|afa|umidita|calura)"
+    r"|al portafoglio|alle tasche|al conto in banca"
     r"|(?:a )?(?:vedere|sentire|pensare|sapere) (?:mio|mia|i miei|le mie|il mio|la mia|che|come|lui|lei)\b"
     r"|ogni volta che (?:\w+ ){0,3}?(?:vedo|vede|penso|pensa|leggo|legge|ordinano|mangiano|parlano|apro|"
-    r"guardo|piange|piangono)"
+    r"guardo|piange|piangono|provo|cerco|dico|dice|dicono|parlo|parla)"
 )
 # "è svenuto l'anno scorso", "ho avuto la febbre anni fa": a past tense, then when.
 _LONG_AGO_AFTER = re.compile(_sq(rf"(?:\s+\w+){{0,2}}?\s+(?:{_LONG_AGO})\b"))
 # "il dolore fortissimo che avevo alla spalla l'anno scorso"
 _PAST_CLAUSE_AFTER = re.compile(
     _sq(
-        r"(?:\s+\w+){0,3}?\s+che (?:avevo|aveva|avevamo|avevano|ho avuto|ha avuto|abbiamo avuto|hanno avuto)\b"
-        rf"(?:\s+\w+){{0,4}}?\s+(?:{_LONG_AGO})\b"
+        r"(?:\s+\w+){0,3}?\s+(?:che|ca) (?:avevo|aveva|avevamo|avevano|ho avuto|ha avuto|abbiamo avuto|hanno avuto|tenev\w*)\b"
+        rf"(?:\s+\w+){{0,4}}?\s+(?:{_LONG_AGO}|a (?:\d+|\w+) anni)\b"
     )
 )
 _PAST_TENSE_BEFORE = re.compile(
     _sq(r"\b(?:e|sono|era|ero|erano|siamo|ha|ho|hanno|aveva|avevo|avevano|abbiamo)(?:\s+\w+){0,2}\s*$")
 )
 _FIGURATIVE_AFTER = re.compile(_sq(rf"(?:\s+\w+){{0,1}}?\s+(?:{_FIGURATIVE})\b"))
+# Further on, only a habit of the mind: "il mal di testa più forte della mia vita ogni volta
+# che provo a capire i geni".
+_EVERY_TIME_AFTER = re.compile(
+    _sq(r"(?:\s+\w+){0,4}?\s+ogni volta che (?:\w+ ){0,3}?(?:provo|cerco|penso|leggo|dico|parlo|sento parlare) a?\b")
+)
 # A feeling put down to fear ("sembra che svenga dalla paura", "mi sentivo soffocare nel tubo
 # per la claustrofobia"), unless it happened ("è svenuta dalla paura": a fainting all the same).
 _FEAR_AFTER = re.compile(
     _sq(r"(?:\s+\w+){0,3}?\s+(?:dalla|dallo|per la|per lo) (?:paura|terrore|spavento|fifa|claustrofobia)\b")
 )
+_FEAR_OF_BEFORE = re.compile(_sq(r"\b(?:sogno|sognato|sognavo|ho paura|paura|temo|terrore|incubo) di\s*$"))
 _HAPPENED = re.compile(r"(?:ut|at|ment)[oaie]$")
 # "ridevo così tanto che mi mancava il fiato"
 _LAUGH_BEFORE = re.compile(
     _sq(r"\b(?:rid(?:o|i|e|ono|evo|eva|evamo|evano|endo|ere|iamo|ete)|risat\w*)\b(?:\s+\w+){0,7}\s*$")
 )
-_LONG_AGO_BEFORE = re.compile(_sq(rf"\b(?:{_LONG_AGO})\b(?P<told>(?:\s+\w+){{0,8}})\s*$"))
+_LONG_AGO_BEFORE = re.compile(_sq(rf"\b(?:{_LONG_AGO})\b(?P<told>(?:\s+\w+(?:,\w+)?){{0,8}})\s*$"))
 # Further back when the symptom is told in the imperfect: "anni fa la massa mi bloccava la
 # gamba e avevo dolori tremendi".
 _LONG_AGO_FAR_BEFORE = re.compile(
@@ -262,8 +270,8 @@ _STORY_WINDOW = 70
 _FIGURATIVE_SUBJECT_BEFORE = re.compile(
     _sq(
         r"\b(?:burocrazi\w*|dieta|regol\w*|cart[ae]|pratich\w*|lavoro|pensier\w*|situazion\w*|"
-        r"impegn\w*|scuola|modul\w*|bollett\w*|debit\w*|domand\w*|preoccupazion\w*|storia)"
-        r"\s+(?:mi|ci|ti|la|lo|li|le)\s+(?:sta\w*\s+)?$"
+        r"impegn\w*|scuola|modul\w*|bollett\w*|debit\w*|domand\w*|preoccupazion\w*|storia|ansia|angoscia|tristezza)"
+        r"\s+(?:che\s+)?(?:mi|ci|ti|la|lo|li|le)\s+(?:sta\w*\s+)?$"
     )
 )
 
@@ -272,7 +280,7 @@ _FIGURATIVE_SUBJECT_BEFORE = re.compile(
 _REACTION_BEFORE = re.compile(
     _sq(
         r"\bquando (?:\w+ ){0,2}?(?:ha|ho|hanno|abbiamo|mi hanno|gli hanno|le hanno|ci hanno) "
-        r"(?:letto|sentito|visto|saputo|detto|comunicato)\b(?:\s+\w+){0,14}\s*$"
+        r"(?:letto|sentito|visto|saputo|detto|comunicato|nominato|parlato di|pronunciato)\b(?:\s+\w+){0,14}\s*$"
     )
 )
 # "se avessi dolori fortissimi di notte a chi mi rivolgo?": a question about a case to come,
@@ -290,7 +298,7 @@ _HYPOTHETICAL_BEFORE = re.compile(
         rf"|\b(?:se|quando|nel caso che) (?:un giorno|mai|per caso|in futuro|prima o poi|dovesse)\b{_NOT_NOW_WORD}{{0,8}}\s*$"
         rf"|\b(?:domanda generale|non riguarda me|per curiosita|in generale)\b{_NOT_NOW_WORD}{{0,14}}\s*$"
         # an instruction given: "mi hanno detto che se il dolore diventa insopportabile devo chiamare"
-        r"|\b(?:detto|spiegato|consigliato|raccomandato|scritto|ripetuto)\b(?:\s+\w+){0,2}?\s+(?:di |che )?"
+        r"|\b(?:detto|spiegato|consigliato|raccomandato|scritto|ripetuto)\b(?:\s+\w+){0,4}?\s+(?:di |che )?"
         rf"(?:se|quando|nel caso|in caso)\b{_NOT_NOW_WORD}{{0,8}}\s*$"
     )
 )
@@ -316,9 +324,16 @@ _REPORTED_PAST_BEFORE = re.compile(
 # "se la massa diventasse calda": an "if" just before the symptom, its verb (an imperfect
 # subjunctive) inside or right after it.
 _IF_BEFORE = re.compile(_sq(r"\b(?:se|qualora|casomai|nel caso che)\s+(?:\w+\s+){0,3}$"))
+_IF_PRESENT_BEFORE = re.compile(_sq(r"\bse (?:\w+\s+){1,6}$"))
 _SUBJUNCTIVE = re.compile(_sq(r"\b\w{3,}(?:asse|esse|isse|assero|essero|issero)\b"))
 _REPORTED_BEFORE = re.compile(_sq(r"\b(?:dice|racconta|ha detto|mi ha detto|diceva) che\s*$"))
 _IMPERFECT_SAID = re.compile(_sq(r"\b(?:sentiva|veniva|mancava|aveva|faceva)\b"))
+# The red flags listed as what a doctor described ("febbre alta + ferita aperta: è lo
+# scenario che il medico mi ha descritto"; "queste sono le cose per cui correre al ps").
+_NOT_ME_AFTER = re.compile(_sq(r"\b(?:non a me|non parlo di me|chiedo per (?:un amic\w*|un amica|curiosita|sapere))\b"))
+_SCENARIO_AFTER = re.compile(
+    _sq(r"\b(?:e lo scenario|lo scenario che|mi ha(?:nno)? descritto|queste sono le cose per cui|sono i segnali per cui|sono i casi in cui)\b")
+)
 # "...scherzo, respiro mille volte meglio!"
 _JOKE_AFTER = re.compile(_sq(r"\b(?:scherzo|scherzavo|sto scherzando|era una battuta|a parte gli scherzi|scherzi a parte)\b"))
 _OWN_QUESTION_AFTER = re.compile(_sq(r"\bio (?:invece |ho |sono |ero |mi |volevo |vorrei |cosa |come |che )"))
@@ -337,8 +352,9 @@ _READ_ABOUT_BEFORE = re.compile(
 # A doctor's words quoted: "cito il mio reumatologo: 'pelle rossa, calda e febbre? non aspettare'".
 _NEEDLES_BEFORE = re.compile(
     _sq(
-        r"\b(?:ogni volta che|quando|se|solo a|a) (?:vedo|vede|vedere|sento|faccio|fa|fanno) (?:\w+ )?"
-        r"(?:un |l |il |gli |i |le )?(?:ago|aghi|sangue|prelievo|prelievi|siring\w*|punture)\b(?:\s+\w+){0,3}\s*$"
+        r"\b(?:ogni volta che|quando|se|solo a|a) (?:vedo|vede|vedere|sento|sentir|sentire|faccio|fa|fanno|facciamo|fate) (?:\w+ ){0,2}?"
+        r"(?:un |l |il |gli |i |le |la )?(?:ago|aghi|sangue|prelievo|prelievi|siring\w*|punture|esami|analisi|dottori|medici|parola)\b"
+        r"(?:\s+\w+){0,6}\s*$"
     )
 )
 _QUOTE_BEFORE = re.compile(_sq(r"\b(?:cito|citando|come dice sempre|come ripete sempre)\b(?:\s+\w+){0,14}\s*$"))
@@ -351,16 +367,24 @@ _HELP_NOW = re.compile(
 # The heat: "che caldo oggi, soffoco proprio".
 _HEAT = re.compile(_sq(r"\b(?:caldo|afa|afos\w*|calura|umidita)\b"))
 # Feeling short of air in the MRI tube: claustrophobia, not a breathing problem.
-_CLAUSTROPHOBIA = re.compile(_sq(r"\b(?:claustrofob\w*|risonanz\w*|nel tubo|li dentro)\b"))
+_CLAUSTROPHOBIA = re.compile(_sq(r"\b(?:claustrofob\w*|risonanz\w*|nel tubo|col tubo|li dentro|gastroscopi\w*)\b"))
 _AIR = re.compile(_sq(r"soffoc|manc\w* (?:l )?aria"))
 # A fainting at a blood test, told with "now he is fine": a vasovagal faint, not today's
 # emergency ("al primo prelievo è svenuto, adesso sta benissimo ma ha paura del prossimo").
 _BLOOD_TEST_BEFORE = re.compile(_sq(r"\b(?:al|durante il|durante un|dopo il|all ultimo|al primo) prelievo\b"))
+_BLOOD_TEST_AFTER = re.compile(_sq(r"\s+(?:al|ai|durante il|durante i|dopo il) (?:prelievo|prelievi)\b"))
+_LAST_TIME_BEFORE = re.compile(_sq(r"\b(?:l ultima volta|la volta scorsa|ogni volta|sempre)\b(?:\s+\w+){0,3}\s*$"))
+_REASSURED_AFTER = re.compile(
+    _sq(r"\b(?:mi ha(?:nno)? (?:tranquillizzat\w*|rassicurat\w*)|era solo perche|ero a digiuno|per il digiuno|guarit\w* del tutto)\b")
+)
 _FINE_NOW = re.compile(
     _sq(r"\b(?:(?:adesso|ora|poi|da allora) )?(?:sta|sto|stiamo|e stato|si e ripres\w*|mi sono ripres\w*) "
         r"(?:bene|benissimo|meglio|alla grande|una favola)\b|\btutto passato\b")
 )
 # Out of breath after a race "like everyone else": effort, not a breathing problem.
+_AIR_EFFORT = re.compile(_sq(r"affann|fiato|fiatone"))
+_RAN_BEFORE = re.compile(_sq(r"\b(?:ho corso|abbiamo corso|correndo|di corsa|dopo (?:la|una) corsa|fatto le scale di corsa)\b"))
+_ONLY_ON_EFFORT = re.compile(_sq(r"(?:\s+\w+){0,4}?\s+solo quando (?:vado|faccio|salgo|corro|pedalo)\b"))
 _LIKE_EVERYONE = re.compile(_sq(r"\bcome tutti\b|\bcome chiunque\b"))
 
 
@@ -372,11 +396,17 @@ def _dismissed(text: str, start: int, end: int) -> bool:
     near = text[max(0, start - _STORY_WINDOW) : end + _STORY_WINDOW]
     if _AIR.search(said) and not happened and _CLAUSTROPHOBIA.search(near):
         return True
+    if (_AIR.search(said) or _sq("sven") in said) and _FEAR_OF_BEFORE.search(before):
+        return True
     if _REACTION_BEFORE.search(far) or _HYPOTHETICAL_BEFORE.search(far) or _READ_ABOUT_BEFORE.search(far):
         return True
-    if _QUOTE_BEFORE.search(far) or _NEEDLES_BEFORE.search(before):
+    if _QUOTE_BEFORE.search(far) or _NEEDLES_BEFORE.search(before) or _SCENARIO_AFTER.search(text, end, end + 120):
+        return True
+    if _NOT_ME_AFTER.search(text, end, end + 80):
         return True
     if _REPORTED_PAST_BEFORE.search(before) or _JOKE_AFTER.search(text, end, end + 60):
+        return True
+    if _sq("morire") in said and _IF_PRESENT_BEFORE.search(before):
         return True
     if _IF_BEFORE.search(before) and _SUBJUNCTIVE.search(text, start, end + 30):
         return True
@@ -390,12 +420,21 @@ def _dismissed(text: str, start: int, end: int) -> bool:
         return True
     if _sq("soffoc") in said and _HEAT.search(text[max(0, start - 40) : end + 40]):
         return True
+    if _BLOOD_TEST_AFTER.match(text, end) and _LAST_TIME_BEFORE.search(before) and not _NOW.search(text, end, end + 40):
+        return True
     after = text[end : end + _STORY_WINDOW]
+    if _REASSURED_AFTER.search(after) and not _NOW.search(after):
+        return True
     if _FINE_NOW.search(after) and (_BLOOD_TEST_BEFORE.search(before) or _LIKE_EVERYONE.search(after)):
+        return True
+    if (_AIR_EFFORT.search(said) or _sq("senza fiato") in said) and (
+        _LIKE_EVERYONE.search(after) or _ONLY_ON_EFFORT.match(text, end) or _RAN_BEFORE.search(before)
+    ):
         return True
     return (
         _DISMISSED_AFTER.match(text, end, end + _DISMISSED_WINDOW) is not None
         or _FIGURATIVE_AFTER.match(text, end, end + _DISMISSED_WINDOW) is not None
+        or _EVERY_TIME_AFTER.match(text, end, end + _DISMISSED_WINDOW) is not None
         or (not happened and _FEAR_AFTER.match(text, end, end + _DISMISSED_WINDOW) is not None)
         or _FIGURATIVE_SUBJECT_BEFORE.search(before) is not None
     )
@@ -503,7 +542,7 @@ _CHEST_PAIN = _rx(
     rf"pression\w*|trafitt\w*){_W}{{0,3}}?\s+"
     rf"(?:a|al|nel|sul|in|del|allo|sullo|dietro lo|al centro del|in mezzo al)\s+{_CHEST}\b",
     rf"\bmal di (?:{_CHEST}|cuore)\b",
-    r"\bd[ou]l[ou]r\w* (?:\w+ ){0,3}?(?:m ?piett\w*|pett[ou]|o pettu|ô pettu)\b",
+    r"\bd[ou]l[ou]r\w* (?:\w+ ){0,3}?(?:m ?piett\w*|m ?bett\w*|pett[ou]|o pettu|ô pettu)\b",
     r"\bdolor\w* toracic\w*",
     rf"\b(?:mi |gli |le |si |ci )*string\w* (?:\w+ )?(?:il|al|nel) {_CHEST}\b",
     rf"\b{_CHEST} (?:strett\w*|chius\w*|in una morsa|come in una morsa)\b",
@@ -514,6 +553,7 @@ _CHEST_PAIN = _rx(
     r"\b(?:credo|penso|temo|paura|forse|sembra|potrebbe essere)(?: che)?(?: sia| stia avendo| abbia)?"
     r" un infarto\b",
     r"\binfarto in corso\b",
+    r"\b(?:un )?elefante (?:seduto )?(?:sul|sopra il|sopra al) petto\b|\bcome una coltellata\b",
     r"\b(?:credo|penso|temo|ho paura) di (?:avere|stare avendo|aver) (?:avuto )?un infarto\b",
     r"\bchest (?:pain|pains|hurts|tightness)\b",
     r"\bpain in (?:my|the|his|her) chest\b",
@@ -524,14 +564,14 @@ _CHEST_PAIN = _rx(
 )
 _CHEST_PAIN_RULE = _Rule(
     _CHEST_PAIN, "petto", "torace", "sterno", "cuore", "toracic", "infarto", "chest", "heart",
-    "brust", "herzinfarkt", "piett", "pettu",
+    "brust", "herzinfarkt", "piett", "pettu", "bett", "coltellata",
 )
 
 _BREATHING = _rx(
     r"\bnon riesc\w* (?:piu |quasi )?a (?:respirar\w*|prendere (?:il )?fiato)\b",
     r"\bnon respir(?:o|a|iamo|ava|avo|ano)\b(?!(?:\s+bene)?\s+(?:col|con il|dal|con la) (?:naso|bocca)\b)(?!\s+male\b)",
     r"\brespir\w* (?:male|a fatica|con fatica|con difficolta|a stento|corto|affannos\w*)\b",
-    r"\bfatica (?:a|nel) respirar\w*",
+    r"\bfatica (?:a|nel) respirar\w*|\bfatica a prendere (?:il )?fiato\b|\bmi fischia il petto\b",
     r"\bfatic\w* a respirar\w*|\brespir\w* con (?:molta |grande |tanta )?fatica\b",
     r"\bmanca (?:o |lu |u )?sciat\w*|\bnun (?:rispir|respir)\w*",
     r"\bdifficolta (?:a|nel|di|nella) respir\w*",
@@ -563,7 +603,7 @@ _BREATHING = _rx(
 _BREATHING_RULE = _Rule(
     _BREATHING, "respir", "fiato", "aria", "soffoc", "affann", "dispne", "breath", "atemnot",
     "atmen", "luft", "rientr", "frasi", "frase", "labbra", "ciano", "sciat", "rispir", "lingua", "gola",
-    "deglutire", "inghiottire",
+    "deglutire", "inghiottire", "fischia",
 )
 
 _RELATIVE = _alt(
@@ -576,6 +616,7 @@ _FAINTING = _rx(
     r"\bsvien\w*",
     r"\bsveniment[oi]\b",
     r"\bsvenend\w*",
+    r"\b(?:continua|continuano) a svenire\b|\b(?:gia )?crollat[oa] (?:due|tre|piu) volte\b",
     r"\bmancament\w*",
     r"\b(?:risvegliat|svegliat|ritrovat)\w* (?:per|a|sul|sulla) (?:terra|pavimento)\b|\bnon ricordo come ci sono finit\w*",
     # "per un minuto non mi rispondeva", not "non rispondeva ai messaggi"
@@ -587,7 +628,7 @@ _FAINTING = _rx(
     r"\bpriv[oa] di sensi\b",
     r"\b(?:e|sembra|rimast[oa]|giace) incoscient\w*",
     r"\bnon (?:si sveglia|risponde piu|reagisce piu|reagisce)\b",
-    r"\bcollass\w*",
+    r"\b(?<!mezzo )(?<!come uno che sta per avere un )collass\w*\b(?!\s+sul (?:divano|letto)\b)",
     r"\b(?:crollat|accasciat)\w* (?:a|per|sul|sulla|in) (?:terra|pavimento)\b|\baccasciat\w*",
     r"\b(?:cadut|finit)[oa] (?:\w+ ){0,3}?(?:a terra|per terra|sul pavimento)\b|\be (?:a|per) terra e non\b",
     r"\bnon ricordo come\b(?:\s+\w+){0,3}?\s+(?:cadut|finit)\w*|\bvedo (?:tutto )?nero\b",
@@ -630,7 +671,7 @@ _CONFUSION = _rx(
     r"\bnon riconosce (?:piu )?(?:nessuno|me|noi|i familiari|la famiglia|i suoi|le persone)\b",
     r"\bnon sa (?:piu )?dove (?:si trova|e)\b",
     r"\bparla (?:a vanvera|senza senso|in modo strano)\b",
-    r"\bdelir(?:a|io|ando)\b",
+    r"\b(?<!un )(?<!che )delir(?:a|io|ando)\b",  # not "la piscina è un delirio"
     rf"\b{_RELATIVE}{_W}{{0,3}}\s+(?:e|sembra|appare) (?:molto |tutto |parecchio |un po )?"
     rf"confus[oa]\b{_CONFUSED_ABOUT}",
     rf"\bmi sento (?:molto |tutto |tutta |un po )?confus[oa]\b{_CONFUSED_ABOUT}",
@@ -638,12 +679,14 @@ _CONFUSION = _rx(
 _CONFUSION_RULE = _Rule(_CONFUSION, "confus", "disorientat", "riconosce", "dove", "parla", "delir")
 
 _EMERGENCY = _rx(
-    r"\bemergenz(?<!calcinosi e un emergenz)(?<!calcinosi e emergenz)(?<!per le emergenz)(?<!parola emergenz)\w*\b"
+    # "è un'emergenza", "c'è un'emergenza", "emergenza!" - not "un'emergenza al giorno in
+    # ufficio", "emergenza pidocchi", "codici di emergenza" (long messages: see _weak_alarm)
+    r"\b(?<!calcinosi )(?<!tumorale )(?<!malattia )(?:e|c e|ce|abbiamo|ho) (?:un |una )?emergenz\w*\b"
     r"(?!\s+(?:sanitari\w*|covid|pandemic\w*|climatic\w*|abitativ\w*|economic\w*|dieta|"
-    r"menu|ricett\w*)\b)",
+    r"menu|ricett\w*|al giorno|pidocchi|a scuola|in ufficio)\b)",
     r"\b(?:chiam\w*|telefon\w*|contatt\w*|fare il|numero|serve il|serve l)(?:\s+\w+){0,2}\s+"
     r"(?:118|112|ambulanz\w*|guardia medica)\b",
-    r"\bambulanz\w*",
+    r"\b(?:serve|servirebbe|mandate|mandatemi|chiamatemi|chiamate|chiamo|chiamiamo|arriva|aspetto|aspettiamo) (?:un |l |una )?ambulanz\w*",
     r"\b(?:devo|dobbiamo|dovrei|dovremmo|e il caso di|meglio|vado|andiamo|corro|correre|"
     r"portarlo|portarla|portiamo|porto)(?:\s+\w+){0,3}\s+(?:al|in) pronto soccorso\b",
 )
@@ -661,6 +704,15 @@ _OTHER_ACUTE = _rx(
     r"\bi (?:think i am|m|am) dying\b",
 )
 _OTHER_ACUTE_RULE = _Rule(_OTHER_ACUTE, "emorragi", "sangu", "garz", "morire", "morendo", "dying")
+# A bare "emergenza" or "ambulanza" is a call for help in a short message ("ambulanza!",
+# "emergenza, aiuto"), not in a story ("ogni volta che passa un'ambulanza...").
+_WEAK_ALARM = re.compile(
+    _sq(
+        r"\b(?:(?<!per le )(?<!per l )(?<!calcinosi e un )(?<!calcinosi e )(?<!tumorale e un )(?<!malattia e un )emergenz\w*(?!\s+(?:sanitari\w*|covid|pandemic\w*|climatic\w*|abitativ\w*|"
+        r"economic\w*|dieta|menu|ricett\w*|pidocchi)\b)|ambulanz\w*)\b"
+    )
+)
+_WEAK_ALARM_WORDS = 8
 _EMERGENCY_RULE = _Rule(
     _EMERGENCY, "emergenz", "118", "112", "ambulanz", "guardia medica", "pronto soccorso"
 )
@@ -686,7 +738,8 @@ _SELF_HARM = _rx(
     r"\b(?<!dato del )(?<!danno del )(?<!dare del )(?<!da del )(?<!dato della )suicid\w*",
     r"\bautolesion\w*",
     r"\b(?:togliermi|levarmi|togliersi|levarsi) la vita\b",
-    r"\b(?:farla|falla|la faccio|la faro|farla proprio) finita\b",
+    r"\b(?:farla|falla|la faccio|la faro|farla proprio) finita\b"
+    r"(?!\s+con (?:le|la|il|i|gli|lo|questa|questo|sta|sto|queste|questi) (?!vita\b|mondo\b)\w+)",
     r"\bnon (?:voglio|vuole|vorrei|voler|volere) piu (?:vivere|esistere)\b",
     r"\bnon ho piu (?:voglia|la forza) di vivere\b",
     r"\bnon ce la (?:faccio|fa) piu (?:a vivere|ad andare avanti|a andare avanti|a continuare"
@@ -716,7 +769,11 @@ _SELF_HARM = _rx(
     r"(?:prender(?:le|li)|prendere|ingoiar(?:le|li)|ingoiare) (?:tutt[ei]|un intero|l intero|tutto il)\b"
     # "prenderli tutti la sera insieme" (a binder at dinner) is a timing question
     r"(?!\s+(?:la sera|la mattina|a cena|a pranzo|ai pasti|al pasto|insieme la sera|insieme a cena)\b)",
-    r"\bbuttarmi (?:giu|dal|dalla|sotto|da)\b",
+    r"\bbuttarmi (?:giu|dal|dalla|sotto|da)\b|\bmi butto (?:giu|dal|dalla|sotto|da)\b",
+    r"\bme voglio accider\w*|\bmi voglio accider\w*",
+    r"\bse (?:io )?non ci fossi\b|\bnon vedo piu un motivo\b",
+    r"\b(?:stanotte|stasera|adesso|ora|poi) le prendo tutte\b|\ble prendo tutte (?:insieme|stanotte|stasera)\b",
+    r"\bho comprato una corda\b",
     r"\bimpiccarmi\b",
     r"\bnon vale (?:piu )?la pena (?:di )?vivere\b",
     r"\bmeglio (?:se )?non (?:esserci|ci fossi|svegliarmi|esistere)\b",
@@ -751,7 +808,8 @@ _GIVING_UP = re.compile(
     )
 )
 _SELF_HARM_RULE = _Rule(
-    _SELF_HARM, "del male", "uccid", "ammazz", "suicid", "autolesion", "la vita", "finita",
+    _SELF_HARM, "del male", "uccid", "ammazz", "suicid", "autolesion", "la vita", "finita", "corda", "butto",
+    "accider", "motivo", "prendo tutte",
     "vivere", "esistere", "non ce la fa", "mor", "pensier", "vene", "buttarmi", "impiccarmi",
     "senso", "kill", "end ", "die", "self", "myself", "selbstmord", "umbringen", "leben",
     "esserci", "ci fossi", "svegliarmi", "come farl", "tagli", "pastiglie", "pillole",
@@ -970,8 +1028,14 @@ def _self_harm(text: str) -> bool:
     )
 
 
+def _weak_alarm(text: str) -> bool:
+    return len(text.split(" ", _WEAK_ALARM_WORDS + 1)) <= _WEAK_ALARM_WORDS and any(
+        not _taken_back(text, m.start(), m.end()) for m in _WEAK_ALARM.finditer(text)
+    )
+
+
 def _urgent_match_form(text: str) -> bool:
-    if _self_harm(text) or _GIVING_UP.match(text):
+    if _self_harm(text) or _GIVING_UP.match(text) or _weak_alarm(text):
         return True
     if not _is_generic_question(text):
         others = (rule for rule in _SYMPTOM_RULES if rule is not _SEVERE_PAIN_RULE)
@@ -1467,6 +1531,12 @@ def _advice_match_form(text: str) -> bool:
 # "febbre"): its urgent guess is trusted only when it is confident and the message does
 # not say the problem is old, absent or asked about in general.
 CLASSIFIER_URGENT_CONFIDENCE = 0.5
+# With no alarming word at all ("mi hai tolto un peso dal petto"), a surer guess is needed.
+CLASSIFIER_URGENT_CONFIDENCE_NO_ALARM = 0.6
+# "voleva farla finita con le cure": giving up a treatment, not one's life.
+_GIVING_UP_SOMETHING = re.compile(
+    _sq(r"\bfarla finita con (?:le|la|il|i|gli|lo|questa|questo|sta|sto|queste|questi) (?!vita\b|mondo\b)\w+")
+)
 _CALM_CONTEXT = re.compile(
     _sq(
         r"\bda (?:(?:qualche|un|una|due|tre|molti|molte|diversi|diverse|parecchi\w*|tant\w*) )?"
@@ -1496,7 +1566,12 @@ def classifier_urgency_is_credible(text: str, confidence: float) -> bool:
     form = _match_form(text)
     if confidence < CLASSIFIER_URGENT_CONFIDENCE or _CALM_CONTEXT.search(form) or _is_generic_question(form):
         return False
-    return not any(_taken_back(form, m.start(), m.end()) for m in _ALARM_WORD.finditer(form))
+    if _GIVING_UP_SOMETHING.search(form):
+        return False
+    alarms = list(_ALARM_WORD.finditer(form))
+    if not alarms:
+        return confidence >= CLASSIFIER_URGENT_CONFIDENCE_NO_ALARM
+    return not any(_taken_back(form, m.start(), m.end()) for m in alarms)
 
 
 # The question of a long message judges the values told in its context ("il fosforo era 7.

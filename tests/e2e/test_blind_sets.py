@@ -25,6 +25,11 @@ ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "var" / "results"
 # Floors a little below the figures in docs/evaluation.md: a fall below them is a regression.
 FLOORS = {
+    ("blind_sets", "r5_short"): 0.0,
+    ("blind_sets", "r5_calm"): 0.0,
+    ("blind_sets", "r5_followups"): 0.0,
+    ("blind_sets", "r5_real_world"): 0.0,
+    ("blind_sets", "r5_long"): 0.0,
     ("dev_sets", "followups"): 0.93,
 }
 # Calm messages answered with the emergency message first. The target is at most 1%; several
