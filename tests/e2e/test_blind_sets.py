@@ -23,20 +23,27 @@ from bot.text import normalize
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "var" / "results"
-# Floors a little below the figures in docs/evaluation.md: a fall below them is a regression.
+# Floors a little below the figures in docs/evaluation.md (session 6): a fall below them is
+# a regression.
 FLOORS = {
-    ("blind_sets", "r5_short"): 0.0,
-    ("blind_sets", "r5_calm"): 0.0,
-    ("blind_sets", "r5_followups"): 0.0,
-    ("blind_sets", "r5_real_world"): 0.0,
-    ("blind_sets", "r5_long"): 0.0,
-    ("dev_sets", "followups"): 0.93,
+    ("blind_sets", "r5_short"): 0.94,
+    ("blind_sets", "r5_calm"): 0.90,
+    ("blind_sets", "r5_followups"): 0.90,
+    ("blind_sets", "r5_real_world"): 0.92,
+    ("blind_sets", "r5_long"): 0.93,
+    ("dev_sets", "followups"): 0.92,
 }
-# Calm messages answered with the emergency message first. The target is at most 1%; several
-# blind sets are not there yet (docs/evaluation.md, session 5), so these are regression bounds,
-# not the target: today's figure plus one for the classifier's run-to-run variation (its
-# urgent guesses come on top of the rules').
+# Calm messages answered with the emergency message first. The target is at most 1% of calm
+# messages, and none on the calm set; round 5's calm and long sets are not there yet
+# (docs/evaluation.md, session 6), so these are regression bounds, not the target: today's
+# figure plus one for the classifier's run-to-run variation (its urgent guesses come on top
+# of the rules').
 FALSE_ALARMS_MAX = {
+    ("blind_sets", "r5_short"): 1,
+    ("blind_sets", "r5_calm"): 4,
+    ("blind_sets", "r5_followups"): 1,
+    ("blind_sets", "r5_real_world"): 1,
+    ("blind_sets", "r5_long"): 3,
     ("dev_sets", "followups"): 1,
 }
 
