@@ -328,9 +328,10 @@ _IF_PRESENT_BEFORE = re.compile(_sq(r"\bse (?:\w+\s+){1,6}$"))
 _SUBJUNCTIVE = re.compile(_sq(r"\b\w{3,}(?:asse|esse|isse|assero|essero|issero)\b"))
 _REPORTED_BEFORE = re.compile(_sq(r"\b(?:dice|racconta|ha detto|mi ha detto|diceva) che\s*$"))
 _IMPERFECT_SAID = re.compile(_sq(r"\b(?:sentiva|veniva|mancava|aveva|faceva)\b"))
+# "cosa si fa se esce del pus? non a me, chiedo perché ne parlavano"
+_NOT_ME_AFTER = re.compile(_sq(r"\b(?:non a me|non parlo di me|chiedo per (?:un amic\w*|un amica|curiosita|sapere))\b"))
 # The red flags listed as what a doctor described ("febbre alta + ferita aperta: è lo
 # scenario che il medico mi ha descritto"; "queste sono le cose per cui correre al ps").
-_NOT_ME_AFTER = re.compile(_sq(r"\b(?:non a me|non parlo di me|chiedo per (?:un amic\w*|un amica|curiosita|sapere))\b"))
 _SCENARIO_AFTER = re.compile(
     _sq(r"\b(?:e lo scenario|lo scenario che|mi ha(?:nno)? descritto|queste sono le cose per cui|sono i segnali per cui|sono i casi in cui)\b")
 )
@@ -349,7 +350,7 @@ _READ_ABOUT_BEFORE = re.compile(
         r"(?:\s+(?!ho\b|io\b|mi\b|ora\b|adesso\b|oggi\b|sono\b|mio\b|mia\b|stamattina\b|stanotte\b)\w+){0,14}\s*$"
     )
 )
-# A doctor's words quoted: "cito il mio reumatologo: 'pelle rossa, calda e febbre? non aspettare'".
+# Fear of needles or of tests told before the faint: "ogni volta che vedo un ago quasi svengo".
 _NEEDLES_BEFORE = re.compile(
     _sq(
         r"\b(?:ogni volta che|quando|se|solo a|a) (?:vedo|vede|vedere|sento|sentir|sentire|faccio|fa|fanno|facciamo|fate) (?:\w+ ){0,2}?"
@@ -357,6 +358,7 @@ _NEEDLES_BEFORE = re.compile(
         r"(?:\s+\w+){0,6}\s*$"
     )
 )
+# A doctor's words quoted: "cito il mio reumatologo: 'pelle rossa, calda e febbre? non aspettare'".
 _QUOTE_BEFORE = re.compile(_sq(r"\b(?:cito|citando|come dice sempre|come ripete sempre)\b(?:\s+\w+){0,14}\s*$"))
 _HELP_NOW = re.compile(
     _sq(
@@ -388,16 +390,12 @@ _ONLY_ON_EFFORT = re.compile(_sq(r"(?:\s+\w+){0,4}?\s+solo quando (?:vado|faccio
 _LIKE_EVERYONE = re.compile(_sq(r"\bcome tutti\b|\bcome chiunque\b"))
 
 
-def _dismissed(text: str, start: int, end: int) -> bool:
+def _told_as_story(text: str, start: int, end: int) -> bool:
+    """The symptom is someone else's, read, quoted, described by a doctor, hypothetical,
+    reported in the past or joked about, not the writer's present."""
     said = text[start:end]
     before = text[max(0, start - _STORY_WINDOW) : start]
     far = text[max(0, start - 2 * _STORY_WINDOW) : start]  # a whole sentence or two
-    happened = _HAPPENED.search(said) is not None
-    near = text[max(0, start - _STORY_WINDOW) : end + _STORY_WINDOW]
-    if _AIR.search(said) and not happened and _CLAUSTROPHOBIA.search(near):
-        return True
-    if (_AIR.search(said) or _sq("sven") in said) and _FEAR_OF_BEFORE.search(before):
-        return True
     if _REACTION_BEFORE.search(far) or _HYPOTHETICAL_BEFORE.search(far) or _READ_ABOUT_BEFORE.search(far):
         return True
     if _QUOTE_BEFORE.search(far) or _NEEDLES_BEFORE.search(before) or _SCENARIO_AFTER.search(text, end, end + 120):
@@ -412,31 +410,48 @@ def _dismissed(text: str, start: int, end: int) -> bool:
         return True
     if _REPORTED_BEFORE.search(before) and _IMPERFECT_SAID.search(said):
         return True
-    if (
+    return bool(
         _SOMEONE_ELSE_BEFORE.search(far)
         and (_OWN_QUESTION_AFTER.search(text, end) or _FINE_NOW.search(text, end, end + 2 * _STORY_WINDOW))
         and not _HELP_NOW.search(text[end : end + _STORY_WINDOW])
-    ):
+    )
+
+
+def _explained(text: str, start: int, end: int) -> bool:
+    """The symptom has a harmless cause told with it: fear of the MRI tube, the heat, effort,
+    a blood test, or the writer was reassured afterwards."""
+    said = text[start:end]
+    before = text[max(0, start - _STORY_WINDOW) : start]
+    after = text[end : end + _STORY_WINDOW]
+    near = text[max(0, start - _STORY_WINDOW) : end + _STORY_WINDOW]
+    if _AIR.search(said) and not _HAPPENED.search(said) and _CLAUSTROPHOBIA.search(near):
+        return True
+    if (_AIR.search(said) or _sq("sven") in said) and _FEAR_OF_BEFORE.search(before):
         return True
     if _sq("soffoc") in said and _HEAT.search(text[max(0, start - 40) : end + 40]):
         return True
     if _BLOOD_TEST_AFTER.match(text, end) and _LAST_TIME_BEFORE.search(before) and not _NOW.search(text, end, end + 40):
         return True
-    after = text[end : end + _STORY_WINDOW]
     if _REASSURED_AFTER.search(after) and not _NOW.search(after):
         return True
     if _FINE_NOW.search(after) and (_BLOOD_TEST_BEFORE.search(before) or _LIKE_EVERYONE.search(after)):
         return True
-    if (_AIR_EFFORT.search(said) or _sq("senza fiato") in said) and (
-        _LIKE_EVERYONE.search(after) or _ONLY_ON_EFFORT.match(text, end) or _RAN_BEFORE.search(before)
-    ):
+    return bool(
+        (_AIR_EFFORT.search(said) or _sq("senza fiato") in said)
+        and (_LIKE_EVERYONE.search(after) or _ONLY_ON_EFFORT.match(text, end) or _RAN_BEFORE.search(before))
+    )
+
+
+def _dismissed(text: str, start: int, end: int) -> bool:
+    if _told_as_story(text, start, end) or _explained(text, start, end):
         return True
+    happened = _HAPPENED.search(text, start, end) is not None
     return (
         _DISMISSED_AFTER.match(text, end, end + _DISMISSED_WINDOW) is not None
         or _FIGURATIVE_AFTER.match(text, end, end + _DISMISSED_WINDOW) is not None
         or _EVERY_TIME_AFTER.match(text, end, end + _DISMISSED_WINDOW) is not None
         or (not happened and _FEAR_AFTER.match(text, end, end + _DISMISSED_WINDOW) is not None)
-        or _FIGURATIVE_SUBJECT_BEFORE.search(before) is not None
+        or _FIGURATIVE_SUBJECT_BEFORE.search(text[max(0, start - _STORY_WINDOW) : start]) is not None
     )
 
 
