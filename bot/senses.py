@@ -29,10 +29,10 @@ SPORT = re.compile(
     r"(?<!non del )(?<!non il )(?<!non quello del )(?<!non col )pallone|portiere|in porta)\b"
 )
 # Both senses in one message ("gioca a calcio, ma il calcio nel piatto deve essere poco?"):
-# the one in food decides.
+# the one in food decides, unless it is denied ("il calcio giocato, non quello del latte").
 CALCIUM_IN_FOOD = re.compile(
-    r"\bcalcio (?:nel|nei|del|dei|della|nella|negli) (?:piatto|cibo|cibi|latte|dieta|alimentazione|alimenti|formaggi)\b"
-    r"|\bquello (?:nel|del|dei) (?:cibo|latte|piatto|formaggi)\b"
+    r"\b(?<!non il )calcio (?:nel|nei|del|dei|della|nella|negli) (?:piatto|cibo|cibi|latte|dieta|alimentazione|alimenti|formaggi)\b"
+    r"|\b(?<!non )quello (?:nel|del|dei) (?:cibo|latte|piatto|formaggi)\b"
 )
 SPORT_NOT_FOOD = re.compile(rf"^(?!.*(?:{CALCIUM_IN_FOOD.pattern})).*(?:{SPORT.pattern})")
 HARMFUL = re.compile(

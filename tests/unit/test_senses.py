@@ -61,4 +61,10 @@ def test_the_ball_named_to_say_it_is_not_the_sport() -> None:
 
     assert SPORT.search(normalize("posso giocare a pallone?"))
     assert not SPORT.search(normalize("il calcio lo devo togliere? parlo di quello nel cibo, non del pallone"))
-    assert meant_intent("gioca a calcio tre volte a settimana, ma il calcio nel piatto deve essere poco?", "evitare_calcio_dieta") is None
+
+
+def test_when_both_senses_are_named_the_calcium_in_food_decides_unless_it_is_denied() -> None:
+    both = "gioca a calcio tre volte a settimana, ma il calcio nel piatto deve essere poco?"
+    assert meant_intent(both, "evitare_calcio_dieta") is None
+    denied = "il calcio fa male? intendo il calcio giocato, non quello del latte"
+    assert meant_intent(denied, "evitare_calcio_dieta") == "riabilitazione_esercizio"
