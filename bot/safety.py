@@ -37,6 +37,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
+from typing import NamedTuple
 
 from bot.questions import question_part
 from bot.senses import SPORT
@@ -390,12 +391,29 @@ _ONLY_ON_EFFORT = re.compile(_sq(r"(?:\s+\w+){0,4}?\s+solo quando (?:vado|faccio
 _LIKE_EVERYONE = re.compile(_sq(r"\bcome tutti\b|\bcome chiunque\b"))
 
 
-def _told_as_story(text: str, start: int, end: int) -> bool:
+class _Around(NamedTuple):
+    """A symptom found at ``text[start:end]`` and the windows around it, sliced once."""
+
+    text: str
+    start: int
+    end: int
+    said: str
+    before: str  # a clause before
+    far: str  # a whole sentence or two before
+    after: str
+
+
+def _around(text: str, start: int, end: int) -> _Around:
+    return _Around(
+        text, start, end, text[start:end], text[max(0, start - _STORY_WINDOW) : start],
+        text[max(0, start - 2 * _STORY_WINDOW) : start], text[end : end + _STORY_WINDOW],
+    )
+
+
+def _told_as_story(a: _Around) -> bool:
     """The symptom is someone else's, read, quoted, described by a doctor, hypothetical,
     reported in the past or joked about, not the writer's present."""
-    said = text[start:end]
-    before = text[max(0, start - _STORY_WINDOW) : start]
-    far = text[max(0, start - 2 * _STORY_WINDOW) : start]  # a whole sentence or two
+    text, start, end, said, before, far = a.text, a.start, a.end, a.said, a.before, a.far
     if _REACTION_BEFORE.search(far) or _HYPOTHETICAL_BEFORE.search(far) or _READ_ABOUT_BEFORE.search(far):
         return True
     if _QUOTE_BEFORE.search(far) or _NEEDLES_BEFORE.search(before) or _SCENARIO_AFTER.search(text, end, end + 120):
@@ -413,18 +431,15 @@ def _told_as_story(text: str, start: int, end: int) -> bool:
     return bool(
         _SOMEONE_ELSE_BEFORE.search(far)
         and (_OWN_QUESTION_AFTER.search(text, end) or _FINE_NOW.search(text, end, end + 2 * _STORY_WINDOW))
-        and not _HELP_NOW.search(text[end : end + _STORY_WINDOW])
+        and not _HELP_NOW.search(a.after)
     )
 
 
-def _explained(text: str, start: int, end: int) -> bool:
+def _explained(a: _Around, happened: bool) -> bool:
     """The symptom has a harmless cause told with it: fear of the MRI tube, the heat, effort,
     a blood test, or the writer was reassured afterwards."""
-    said = text[start:end]
-    before = text[max(0, start - _STORY_WINDOW) : start]
-    after = text[end : end + _STORY_WINDOW]
-    near = text[max(0, start - _STORY_WINDOW) : end + _STORY_WINDOW]
-    if _AIR.search(said) and not _HAPPENED.search(said) and _CLAUSTROPHOBIA.search(near):
+    text, start, end, said, before, after = a.text, a.start, a.end, a.said, a.before, a.after
+    if _AIR.search(said) and not happened and _CLAUSTROPHOBIA.search(before + said + after):
         return True
     if (_AIR.search(said) or _sq("sven") in said) and _FEAR_OF_BEFORE.search(before):
         return True
@@ -443,15 +458,16 @@ def _explained(text: str, start: int, end: int) -> bool:
 
 
 def _dismissed(text: str, start: int, end: int) -> bool:
-    if _told_as_story(text, start, end) or _explained(text, start, end):
+    a = _around(text, start, end)
+    happened = _HAPPENED.search(a.said) is not None
+    if _told_as_story(a) or _explained(a, happened):
         return True
-    happened = _HAPPENED.search(text, start, end) is not None
     return (
         _DISMISSED_AFTER.match(text, end, end + _DISMISSED_WINDOW) is not None
         or _FIGURATIVE_AFTER.match(text, end, end + _DISMISSED_WINDOW) is not None
         or _EVERY_TIME_AFTER.match(text, end, end + _DISMISSED_WINDOW) is not None
         or (not happened and _FEAR_AFTER.match(text, end, end + _DISMISSED_WINDOW) is not None)
-        or _FIGURATIVE_SUBJECT_BEFORE.search(text[max(0, start - _STORY_WINDOW) : start]) is not None
+        or _FIGURATIVE_SUBJECT_BEFORE.search(a.before) is not None
     )
 
 
