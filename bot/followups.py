@@ -153,10 +153,15 @@ def matching_key(
     return None
 
 
+def _asked_words(asked: str) -> list[str]:
+    """The words of what was asked that show what it is about (long and not too common)."""
+    return [w for w in normalize(asked).split() if len(w) >= 5 and w not in _COMMON]
+
+
 def text_mentions(body: str, asked: str) -> bool:
     """The topic's text speaks of what was asked (one of its longer words, give or take the
     last letter: "risonanza", "urine")."""
-    stems = [w[:-1] for w in normalize(asked).split() if len(w) >= 5 and w not in _COMMON]
+    stems = [w[:-1] for w in _asked_words(asked)]
     if not stems:
         return False
     body_words = normalize(body).split()
@@ -166,6 +171,6 @@ def text_mentions(body: str, asked: str) -> bool:
 def text_names(body: str, asked: str) -> bool:
     """The topic's text uses the very words that were asked ("integratori", not only
     "integratore"): then the answer need not name them again."""
-    words = [w for w in normalize(asked).split() if len(w) >= 5 and w not in _COMMON]
+    words = _asked_words(asked)
     body_words = set(normalize(body).split())
     return bool(words) and all(w in body_words for w in words)

@@ -97,8 +97,8 @@ class FoodTable:
     def first_to_limit(self, foods: list[Food]) -> Food:
         """Of several foods named ("panino col salame"), the one whose group comes first in
         the table's list of groups (the groups to limit come first): its topic is proposed."""
-        order = list(self.groups)
-        return min(foods, key=lambda f: order.index(f.group) if f.group in order else len(order))
+        order = {group: i for i, group in enumerate(self.groups)}  # every Food's group is one of them
+        return min(foods, key=lambda f: order[f.group])
 
     def food(self, name: str, as_written: str = "") -> Food | None:
         """The food ``name``; ``as_written``, the word the message used, is shown beside the
