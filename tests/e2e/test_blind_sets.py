@@ -23,28 +23,18 @@ from bot.text import normalize
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "var" / "results"
-# Floors a little below the figures in docs/evaluation.md (session 6): a fall below them is
-# a regression.
-FLOORS = {
-    ("blind_sets", "r5_short"): 0.94,
-    ("blind_sets", "r5_calm"): 0.90,
-    ("blind_sets", "r5_followups"): 0.90,
-    ("blind_sets", "r5_real_world"): 0.92,
-    ("blind_sets", "r5_long"): 0.93,
-    ("dev_sets", "followups"): 0.92,
-}
-# Calm messages answered with the emergency message first. The target is at most 1% of calm
-# messages, and none on the calm set; round 5's calm and long sets are not there yet
-# (docs/evaluation.md, session 6), so these are regression bounds, not the target: today's
-# figure plus one for the classifier's run-to-run variation (its urgent guesses come on top
-# of the rules').
-FALSE_ALARMS_MAX = {
-    ("blind_sets", "r5_short"): 1,
-    ("blind_sets", "r5_calm"): 4,
-    ("blind_sets", "r5_followups"): 1,
-    ("blind_sets", "r5_real_world"): 1,
-    ("blind_sets", "r5_long"): 3,
-    ("dev_sets", "followups"): 1,
+# Per set: the accuracy floor, a little below the figure in docs/evaluation.md (session 6),
+# and the most calm messages that may get the emergency answer first. The target is at most
+# 1% of calm messages, and none on the calm set; round 5's calm and long sets are not there
+# yet, so the second number is a regression bound, not the target: today's figure plus one
+# for the classifier's run-to-run variation (its urgent guesses come on top of the rules').
+BOUNDS = {
+    ("blind_sets", "r5_short"): (0.94, 1),
+    ("blind_sets", "r5_calm"): (0.90, 4),
+    ("blind_sets", "r5_followups"): (0.90, 1),
+    ("blind_sets", "r5_real_world"): (0.92, 1),
+    ("blind_sets", "r5_long"): (0.93, 3),
+    ("dev_sets", "followups"): (0.92, 1),
 }
 
 
@@ -75,7 +65,7 @@ def run_set(bot_server, folder: str, name: str) -> list[KeyedResult]:
     return results
 
 
-@pytest.fixture(scope="module", params=sorted(FLOORS), ids=lambda key: "/".join(key))
+@pytest.fixture(scope="module", params=sorted(BOUNDS), ids=lambda key: "/".join(key))
 def scored(request: pytest.FixtureRequest, bot_server) -> tuple[tuple[str, str], list[KeyedResult]]:
     return request.param, run_set(bot_server, *request.param)
 
@@ -84,7 +74,8 @@ def scored(request: pytest.FixtureRequest, bot_server) -> tuple[tuple[str, str],
 def test_accuracy_does_not_regress(scored: tuple[tuple[str, str], list[KeyedResult]]) -> None:
     key, results = scored
     accuracy = sum(r.correct for r in results) / len(results)
-    assert accuracy >= FLOORS[key], f"{key}: {accuracy:.1%}"
+    floor, _ = BOUNDS[key]
+    assert accuracy >= floor, f"{key}: {accuracy:.1%}"
 
 
 @pytest.mark.server
@@ -94,4 +85,5 @@ def test_every_red_flag_first_and_few_false_alarms(
     key, results = scored
     assert [r.text for r in results if r.urgent and not r.correct] == []
     calm = [r for r in results if not r.urgent]
-    assert sum(r.false_alarm for r in calm) <= FALSE_ALARMS_MAX.get(key, len(calm) // 100)
+    _, false_alarms_max = BOUNDS[key]
+    assert sum(r.false_alarm for r in calm) <= false_alarms_max
