@@ -8,6 +8,7 @@ Ctrl-C (SIGINT) or SIGTERM stops every process it started; they all stay in our 
 
 from __future__ import annotations
 
+import http.client
 import os
 import signal
 import subprocess
@@ -45,11 +46,14 @@ class Child:
         return self.popen is not None and self.popen.poll() is not None
 
 
-def _is_up(url: str) -> bool:
+def is_up(url: str) -> bool:
+    """True when ``url`` answers 2xx. Anything else is "not yet", never an error: a port of
+    the ephemeral range that nobody listens on yet can connect to itself and read back our
+    own request (``BadStatusLine: GET /health``), which once stopped the whole cluster."""
     try:
         with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (localhost)
             return 200 <= response.status < 300
-    except (urllib.error.URLError, OSError, ValueError):
+    except (urllib.error.URLError, OSError, ValueError, http.client.HTTPException):
         return False
 
 
@@ -94,7 +98,7 @@ def supervise(stages: list[list[Child]], ready_lines: list[str], restart: bool =
             while waiting and not stopping:
                 if not watch():
                     return 1
-                waiting = [c for c in waiting if not _is_up(str(c.process.health_url))]
+                waiting = [c for c in waiting if not is_up(str(c.process.health_url))]
                 if time.monotonic() - started > READY_TIMEOUT_S:
                     print("ERRORE: avvio troppo lento.", file=sys.stderr)
                     return 1

@@ -128,7 +128,7 @@ class TfidfSvmIntentClassifier(GraphComponent, IntentClassifier):
         examples = [m for m in training_data.intent_examples if m.get(TEXT)]
         features = build_features()
         matrix = features.fit_transform([message_text(m) for m in examples])
-        svm = LinearSVC(C=float(self.config["C"]))
+        svm = LinearSVC(C=float(self.config["C"]), random_state=0)  # same data, same model
         svm.fit(matrix, [m.get(INTENT) for m in examples])
         self.model = (features, svm)
         with self._model_storage.write_to(self._resource) as directory:

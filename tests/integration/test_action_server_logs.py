@@ -12,9 +12,8 @@ import urllib.request
 import uuid
 from pathlib import Path
 
-from scrape import get_status
-
 from bot import ROOT
+from bot.runner import is_up
 from tests.conftest import free_port
 
 TEXT = "ho un dolore fortissimo al petto e non respiro"
@@ -66,12 +65,7 @@ def test_action_server_logs_json_lines_without_text_or_sender(tmp_path: Path) ->
         )
     try:
         deadline = time.monotonic() + 60
-        while True:
-            try:
-                if get_status(f"http://127.0.0.1:{port}/health") == 200:
-                    break
-            except OSError:
-                pass
+        while not is_up(f"http://127.0.0.1:{port}/health"):
             assert process.poll() is None and time.monotonic() < deadline, log_path.read_text()
             time.sleep(0.25)
         answer = call_action(port, sender)

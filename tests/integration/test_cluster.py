@@ -6,6 +6,7 @@ by the cluster, dropped after), its own Redis key prefix, free ports.
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import shutil
@@ -17,6 +18,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -34,6 +36,7 @@ from bot.reminders.testing import (
     postgres_base_url,
     redis_url,
 )
+from bot.runner import is_up
 from tests.conftest import stop_stack
 
 MODEL = ROOT / "models" / "calcinosi.tar.gz"
@@ -59,7 +62,7 @@ class Cluster:
                 return response.status, json.loads(response.read())
         except urllib.error.HTTPError as error:
             return error.code, error.read().decode("utf-8", "replace")
-        except (urllib.error.URLError, OSError) as error:
+        except (urllib.error.URLError, OSError, http.client.HTTPException) as error:
             return 0, type(error).__name__
 
     def events(self, sender: str) -> list[tuple[str, str | None]]:
@@ -149,6 +152,18 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         admin.dispose()
 
 
+def _errors(log_path: Path) -> list[str]:
+    """The messages of the cluster log's ERROR lines (JSON logs), for a failure's report."""
+    found = []
+    for line in log_path.read_text(errors="replace").splitlines():
+        if '"level": "ERROR"' in line:
+            try:
+                found.append(str(json.loads(line).get("message"))[:200])
+            except ValueError:
+                found.append(line[:200])
+    return found
+
+
 def _turns(events: list[tuple[str, str | None]]) -> list[tuple[str, list[str]]]:
     """The user messages in stored order, each with the event types that follow it."""
     turns: list[tuple[str, list[str]]] = []
@@ -190,16 +205,19 @@ def test_failover_kill_9_of_a_replica_under_load_loses_no_accepted_message(clust
     stop_at = time.monotonic() + 25
     killed_at: list[float] = []
     results: dict[str, list[tuple[float, float, str, int]]] = {}
+    answered: dict[str, Counter[str]] = {}  # topics of the answers, to explain a failure
 
     def conversation(n: int) -> None:
         sender = f"failover-{n}-{uuid.uuid4().hex[:8]}"
-        results[sender] = []
+        results[sender], answered[sender] = [], Counter()
         i = 0
         while time.monotonic() < stop_at:
             text = f"conversazione {n} messaggio {i}: e il latte?"
             began = time.monotonic()
-            status, _ = cluster.post("/api/messaggio", sender, text)
+            status, body = cluster.post("/api/messaggio", sender, text)
             results[sender].append((began, time.monotonic(), text, status))
+            if status == 200 and isinstance(body, list):
+                answered[sender].update(str((m.get("custom") or {}).get("topic")) for m in body)
             i += 1
 
     def kill_later() -> None:
@@ -226,17 +244,17 @@ def test_failover_kill_9_of_a_replica_under_load_loses_no_accepted_message(clust
         assert any(b > kill + 2 for b, _, _, s in rows if s == 200), "la conversazione non è continuata"
         stored = [text for text, _ in _turns(cluster.events(sender))]
         missing = [text for text in accepted if text not in stored]
-        assert not missing, (sender, missing)
+        assert not missing, (
+            f"{sender}: {len(missing)} of {len(accepted)} accepted messages not stored "
+            f"({len(stored)} stored), first {missing[:3]}; answers {dict(answered[sender])}; "
+            f"errors in the log: {_errors(cluster.log_path)[:3]}"
+        )
     # The killed replica was started again and answers.
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{victim_port}/webhooks/rest/", timeout=2):
-                break
-        except (urllib.error.URLError, OSError):
-            time.sleep(0.5)
-    else:
-        pytest.fail("la replica uccisa non è ripartita")
+    while not is_up(f"http://127.0.0.1:{victim_port}/webhooks/rest/"):
+        if time.monotonic() > deadline:
+            pytest.fail("la replica uccisa non è ripartita")
+        time.sleep(0.5)
     assert cluster.replica_pid(victim_port) != victim
     assert "rasa-1' si è fermato: lo riavvio" in cluster.log_path.read_text(errors="replace")
     # It rejoins: nginx sends it messages again (its own counter, from zero since the restart).

@@ -20,6 +20,7 @@ from bot import ROOT
 from bot.reminders.db import make_engine
 from bot.reminders.metrics import ReminderDeliveries
 from bot.reminders.models import Delivery, Subscriber
+from bot.runner import is_up
 from tests.conftest import free_port
 
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=timezone.utc)
@@ -74,12 +75,7 @@ def web_url(db_url: str, engine: Engine) -> Iterator[str]:
     url = f"http://127.0.0.1:{port}/"
     try:
         deadline = time.monotonic() + 30
-        while True:
-            try:
-                if get_status(url + "health/live") == 200:
-                    break
-            except OSError:
-                pass
+        while not is_up(url + "health/live"):
             assert process.poll() is None and time.monotonic() < deadline, "web non partito"
             time.sleep(0.2)
         yield url
