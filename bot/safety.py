@@ -56,8 +56,13 @@ _SQUEEZE_TEXT = re.compile(r"([a-z])\1+")
 _SQUEEZE_PATTERN = re.compile(r"(?<!\\)([a-z])\1+")
 
 
+# Laughing faces become a laugh the rules can read ("chiamate il 118, ho mangiato il
+# prosciutto 🤣"): normalize() drops emojis.
+_LAUGH_EMOJI = re.compile("[\U0001F602\U0001F923\U0001F605\U0001F606\U0001F639\U0001F61C\U0001F61D\U0001F61B]")
+
+
 def _match_form(text: str) -> str:
-    text = _CHAT_RE.sub(lambda m: _CHAT_WORDS[m.group(0)], normalize(text))
+    text = _CHAT_RE.sub(lambda m: _CHAT_WORDS[m.group(0)], normalize(_LAUGH_EMOJI.sub(" ahah ", text)))
     return _SQUEEZE_TEXT.sub(r"\1", text)
 
 
@@ -179,7 +184,7 @@ _LONG_AGO = (
     r"(?:(?:\d+|un|due|tre|quattro|cinque|qualche|molti|tanti|diversi|parecchi) )?(?:anni|mesi) fa"
     r"|(?:un|1) (?:anno|mese) fa|in passato|un tempo"
     r"|una volta(?! (?:al|alla|a|ogni|per|la settimana|il mese|l anno|che))"
-    r"|(?:l|un) anno scorso|(?:l|un) anno passato|l ann passat\w*|(?:l|un) estate scorsa|tempo fa|da piccol\w*|da bambin\w*|da ragazz\w*"
+    r"|(?:l|un|dell|nell) anno scorso|lo scorso anno|(?:l|un) anno passato|da giovane|in gioventu|l ann passat\w*|(?:l|un) estate scorsa|tempo fa|da piccol\w*|da bambin\w*|da ragazz\w*"
     r"|(?:\d+|due|tre|quattro|qualche|alcune|diverse|parecchie) settimane fa|la settimana scorsa"
     r"|(?:il|lo|l) (?:mese|inverno|autunno) scorso|(?:la|l) (?:primavera|estate) scorsa"
     r"|quando (?:ero|era|eravamo) (?:al|alle|all|a|piccol\w*|bambin\w*|ragazz\w*|giovane)|al liceo|alle medie|alle elementari"
@@ -194,6 +199,7 @@ _CHRONIC_AFTER = re.compile(
         r"(?:\s+\w+){0,2}?\s+da (?:(?:qualche|un|una|due|tre|quattro|cinque|sei|molti|molte|diversi|"
         r"diverse|parecchi\w*|tant\w*|\d+) )?(?:mes[ei]|ann[oi]|tempo|sempre|una vita)\b"
         # with the weather: "mi fa un male cane quando cambia il tempo"
+        r"|(?:\s+\w+){0,4}?\s+solo quando (?:cammino|corro|salgo|mi muovo|sto in piedi|faccio sforzi)\b"
         r"|(?:\s+\w+){0,2}?\s+(?:quando cambia il tempo|col cambio di stagione|con il cambio di stagione|col freddo|"
         r"con il freddo|con l umidita|quando piove|quando (?:studia|studio|lavora|lavoro|legge|leggo|gioca|gioco) (?:troppo|tanto))\b"
     )
@@ -213,6 +219,10 @@ _FIGURATIVE = (
     r"(?:\w+ ){0,2}?(?:prezz\w*|cont[oi]|cost[oi]|bollett\w*|scontrin\w*|ticket|cifr\w*|parcell\w*|"
     r"preventiv\w*|spes[ae])"
     r"|(?:una )?(?:risat\w*|sbadigli\w*|urlo|grido)"
+    # "mi fa un male cane rinunciare alla pizza", "morire d'ansia", "da morire a forza di
+    # leggere", "soffocare a gestire tutto", "soffoco sotto le ricette di mia madre"
+    r"|(?:a |dover )?rinunciar\w*|(?:d|di|dall|per l) ansia|a forza di \w+"
+    r"|a (?:gestire|organizzare|seguire|star dietro|stare dietro|ricordare) \w+|sotto (?:le|i|gli|la|il) (?:ricett\w*|regol\w*|cart\w*|pratich\w*|compiti|impegni)"
     r"|(?:co|con|per|dal|dall|da) (?:st |sto |questo |questa |quest )?(?:caldo|afa|umidita|calura)"
     r"|al portafoglio|alle tasche|al conto in banca"
     r"|(?:a )?(?:vedere|sentire|pensare|sapere) (?:mio|mia|i miei|le mie|il mio|la mia|che|come|lui|lei)\b"
@@ -257,7 +267,7 @@ _LONG_AGO_FAR_BEFORE = re.compile(
 _IMPERFECT_BEFORE = re.compile(
     _sq(
         r"\b(?:avevo|aveva|avevamo|avevano|facevo|faceva|facevano|era|ero|erano|stavo|stava|"
-        r"(?:sono|e|siamo) stat[oaie]|(?:ho|ha|abbiamo|hanno) avuto|(?:mi sono|si e|ci siamo) \w+[tsr][oaie]|"
+        r"(?:sono|e|siamo) stat[oaie]|(?:ho|ha|abbiamo|hanno) avuto|(?:mi sono|si e|ci siamo|si era|mi ero) \w+[tsr][oaie]|"
         r"(?:ho|ha) (?:sentito|provato|passato)|(?:mi )?ricordo)(?:\s+\w+){0,9}\s*$"
     )
 )
@@ -290,10 +300,15 @@ _NOT_NOW_WORD = r"(?:\s+(?!ora\b|adesso\b|oggi\b|stamattina\b|stanotte\b|stasera
 _HYPOTHETICAL_BEFORE = re.compile(
     _sq(
         r"\b(?:quando|se) (?:uno|una|si|qualcuno) (?:ha|prende|gli viene|le viene|viene)\b(?:\s+\w+){0,3}\s*$"
+        rf"|\bse\b(?:\s+\w+){{0,6}}?\s+(?:uno|una|qualcuno)(?: (?:si sente|sente|prova|ha))?\b{_NOT_NOW_WORD}{{0,4}}\s*$"
+        # a fear of what may come: "ho paura che da grande avrò un dolore da morire"
+        r"|\b(?:ho paura|temo|paura) che\b(?:\s+\w+){0,8}?\s+(?:avro|avra|verra|venga|faccia|facciano|torni|tornino|ritorni|possa|diventi)\b(?:\s+\w+){0,3}\s*$"
         r"|\b(?:in caso di|nel caso|quando e il caso di|quali sono i segn\w*|come (?:si )?riconosc\w*|"
+        r"come ci si accorge|come (?:si )?capisce|come (?:faccio|si fa) a capire|come accorgersi|"
         rf"ipotizziamo|mettiamo|supponiamo|va considerat\w*)\b{_NOT_NOW_WORD}{{0,14}}\s*$"
         r"|\b(?:se|nel caso|qualora|casomai|mettiamo che)\s+(?:\w+\s+){0,6}?(?:avessi|avesse|avessimo|"
         r"dovessi|dovesse|dovessero|venisse|venissero|capitasse|capitassero|succedesse|fosse|"
+        r"(?:sent|prov|avvert|not|accorg|trov|ved|sven)\w*(?:assi|essi|issi)|"
         r"\w{3,}(?:asse|esse|isse|assero|essero|issero))\b"
         rf"{_NOT_NOW_WORD}{{0,8}}\s*$"
         rf"|\b(?:se|quando|nel caso che) (?:un giorno|mai|per caso|in futuro|prima o poi|dovesse)\b{_NOT_NOW_WORD}{{0,8}}\s*$"
@@ -324,6 +339,13 @@ _REPORTED_PAST_BEFORE = re.compile(
 )
 # "se la massa diventasse calda": an "if" just before the symptom, its verb (an imperfect
 # subjunctive) inside or right after it.
+_IF_NOW_BEFORE = re.compile(_sq(r"\bse (?:\w+\s+){1,9}$"))
+_NOT_NOW_NOTE = re.compile(
+    _sq(
+        r"\b(?:per ora|x ora|ora|adesso|al momento|oggi) (?:e |va )?(?:tutto (?:ok|bene|a posto|tranquillo)|niente|nulla|sto bene|sta bene)\b"
+        r"|\bchiedo (?:per|x) sapere\b|\b(?:per|x) essere preparat\w*|\bvoglio essere preparat\w*|\bper sapere come comportarmi\b"
+    )
+)
 _IF_BEFORE = re.compile(_sq(r"\b(?:se|qualora|casomai|nel caso che)\s+(?:\w+\s+){0,3}$"))
 _IF_PRESENT_BEFORE = re.compile(_sq(r"\bse (?:\w+\s+){1,6}$"))
 _SUBJUNCTIVE = re.compile(_sq(r"\b\w{3,}(?:asse|esse|isse|assero|essero|issero)\b"))
@@ -346,7 +368,8 @@ _READ_ABOUT_BEFORE = re.compile(
         r"(?:\b(?:ho letto|ho sentito|abbiamo letto|leggo|ho visto un video|raccontava|racconta)"
         r"(?:\s+\w+){0,3}? (?:di|che|la storia di|su)"
         # a film, a book, a quote: "nel film il protagonista crollava", "cito il mio reumatologo"
-        r"|\b(?:nel|in un|in una|nella) (?:film|serie|telefilm|libro|libri|romanzo)|\bnei libri|\bil protagonista"
+        r"|\b(?:nel|in un|in una|nella) (?:film|serie|telefilm|libro|libri|romanzo|documentari\w*|programma|servizio)"
+        r"|\b(?:in|alla) (?:tv|televisione)\b|\bnei libri|\bil protagonista"
         r"|\bla protagonista|\bun personaggio|\bsi parla di)\b"
         r"(?:\s+(?!ho\b|io\b|mi\b|ora\b|adesso\b|oggi\b|sono\b|mio\b|mia\b|stamattina\b|stanotte\b)\w+){0,14}\s*$"
     )
@@ -382,13 +405,80 @@ _REASSURED_AFTER = re.compile(
 )
 _FINE_NOW = re.compile(
     _sq(r"\b(?:(?:adesso|ora|poi|da allora) )?(?:sta|sto|stiamo|e stato|si e ripres\w*|mi sono ripres\w*) "
-        r"(?:bene|benissimo|meglio|alla grande|una favola)\b|\btutto passato\b")
+        r"(?:bene|benone|benissimo|meglio|alla grande|una favola)\b|\btutto passato\b")
 )
 # Out of breath after a race "like everyone else": effort, not a breathing problem.
 _AIR_EFFORT = re.compile(_sq(r"affann|fiato|fiatone"))
 _RAN_BEFORE = re.compile(_sq(r"\b(?:ho corso|abbiamo corso|correndo|di corsa|dopo (?:la|una) corsa|fatto le scale di corsa)\b"))
 _ONLY_ON_EFFORT = re.compile(_sq(r"(?:\s+\w+){0,4}?\s+solo quando (?:vado|faccio|salgo|corro|pedalo)\b"))
 _LIKE_EVERYONE = re.compile(_sq(r"\bcome tutti\b|\bcome chiunque\b"))
+
+
+# A laugh right after the words ("sviene se le tolgo la nutella ahaha", "chiamate il 118 🤣"),
+# or right before them with nothing of one's own in between ("ahah il dolore più forte della
+# mia vita? quando la dietista..."): a joke.
+_LAUGHTER = r"(?:a?(?:ha){2,}h?|(?:ah){2,}h?|ahah\w*|hihi\w*|lol|xd)"
+_LAUGH_AFTER = re.compile(_sq(rf"\b{_LAUGHTER}\b"))
+_LAUGH_RIGHT_BEFORE = re.compile(_sq(rf"\b{_LAUGHTER}\s+(?:(?:il|la|lo|l|un|una|che)\s+)?$"))
+_LAUGH_WINDOW = 60
+# What is happening now, said after a story or an instruction: "il medico aveva detto che se
+# ho dolore al petto devo chiamare il 112... ecco, ce l'ho adesso".
+_HAPPENING_NOW = re.compile(
+    _sq(
+        r"\b(?:ce (?:l|li|le) (?:ho|ha)|mi sta succedendo|gli sta succedendo|le sta succedendo|sta succedendo|mi sta venendo) "
+        r"(?:proprio )?(?:adesso|ora|in questo momento)\b"
+        r"|\b(?:adesso|ora|in questo momento|ecco) (?:ce (?:l|li|le) (?:ho|ha)|mi sta succedendo|sta succedendo)\b"
+    )
+)
+# Over, and a doctor has seen it: "la febbre è passata e il medico ha detto che non era
+# infetta", "il dolore al petto dell'altra settimana era muscolare, in ps mi hanno fatto l'ecg".
+_OVER_AFTER = re.compile(
+    _sq(
+        r"(?:\s+\w+){0,5}?\s+(?:e |era |ora e |e gia |e finalmente |finalmente e |poi )?(?:passat\w*|finit\w*|sparit\w*|"
+        r"guarit\w*|chius\w*|rientrat\w*)\b"
+        r"|(?:\s+\w+){0,6}?\s+era (?:solo |soltanto )?(?:muscolar\w*|ansia|il caldo|stress|niente|nulla|una contrattura|"
+        r"intercostal\w*|gastrit\w*|reflusso)\b"
+    )
+)
+_SEEN_BY = re.compile(
+    _sq(
+        r"\b(?:medic[oa]|dottor\w*|pediatra|pronto soccorso|ps|guardia medica|ospedale|ambulatorio|specialista|"
+        r"cardiolog\w*|reumatolog\w*|endocrinolog\w*|ortoped\w*|chirurg\w*)\b"
+    )
+)
+_SEEN_HOW = re.compile(
+    _sq(
+        r"\b(?:visitat\w*|controllat\w*|ha detto|hanno detto|ha visto|hanno visto|dimess\w*|(?:fatto|fatti) (?:l |gli )?"
+        r"(?:ecg|elettrocardiogramma|esami)|tutto (?:normale|a posto|ok)|era tutto)\b"
+    )
+)
+_BACK_AGAIN = re.compile(_sq(r"\b(?:di nuovo|ancora|ricominciat\w*|tornat\w*|ripres\w*|peggiorat\w*)\b"))
+# Not meant as a body's complaint: "mi fa male il cuore quando lo lascio, ma è tristezza, non un
+# dolore vero".
+_NOT_REAL_AFTER = re.compile(
+    _sq(
+        r"\b(?:non e |non |nn )un dolore vero\b|\bma e (?:solo )?(?:tristezza|ansia|emozione|nostalgia|un modo di dire)\b"
+        r"|\bin senso figurato\b|\b(?:e |solo )?un modo di dire\b"
+    )
+)
+# The words only mentioned: "se scrivo 'dolore al petto' per provare, lo legge qualcuno?"
+_MENTIONED_BEFORE = re.compile(
+    _sq(r"\b(?:se (?:ti |vi )?(?:scrivo|scrivessi|digito|dico|dicessi)|(?:la|le) parol[ae]|la frase)\s*$")
+)
+_MENTIONED_WHY = re.compile(
+    _sq(r"\bper (?:provare|prova|test)\b|\bcosa (?:succede|rispondi|risponde)\b|\b(?:lo|la) legge\b|\bchi legge\b|\bsalvat\w*")
+)
+# The words of a joke: a laugh is read only around these (a fever of 39.5 stays one, laugh or not).
+_HYPERBOLE_WORDS = re.compile(_sq(r"sven|svien|soffoc|mor|112|118|ambulanz|emergenz|pronto soccorso|della mia vita"))
+# A relative's complaint of long ago: "mia nonna aveva sempre dolori al petto, era il cuore;
+# è mancata anni fa a 90 anni".
+_RELATIVE_PAST_BEFORE = re.compile(
+    _sq(
+        r"\b(?:mia|mio) (?:nonn[ao]|bisnonn[ao]|prozi[ao]|zi[ao]|padre|madre|papa|mamma)\b(?:\s+\w+){0,2}?\s+"
+        r"(?:aveva|soffriva|era|stava|sentiva)\b(?:\s+\w+){0,3}\s*$"
+    )
+)
+_GONE_FOR_GOOD = re.compile(_sq(r"\b(?:e|sono) (?:mancat\w*|mort[oa]|scompars\w*)\b|\bbuonanima\b"))
 
 
 class _Around(NamedTuple):
@@ -422,9 +512,21 @@ def _told_as_story(a: _Around) -> bool:
         return True
     if _REPORTED_PAST_BEFORE.search(before) or _JOKE_AFTER.search(text, end, end + 60):
         return True
+    if _HYPERBOLE_WORDS.search(said + a.after[:25]) and (
+        _LAUGH_AFTER.search(text, end, end + _LAUGH_WINDOW) or _LAUGH_RIGHT_BEFORE.search(before)
+    ):
+        return True
+    if _MENTIONED_BEFORE.search(before) and _MENTIONED_WHY.search(text):
+        return True
+    if _NOT_REAL_AFTER.search(text, end, end + _STORY_WINDOW):
+        return True
+    if _RELATIVE_PAST_BEFORE.search(before) and _GONE_FOR_GOOD.search(text) and not _NOW.search(text, end):
+        return True
     if _sq("morire") in said and _IF_PRESENT_BEFORE.search(before):
         return True
     if _IF_BEFORE.search(before) and _SUBJUNCTIVE.search(text, start, end + 30):
+        return True
+    if _IF_NOW_BEFORE.search(before) and _NOT_NOW_NOTE.search(text):
         return True
     if _REPORTED_BEFORE.search(before) and _IMPERFECT_SAID.search(said):
         return True
@@ -449,6 +551,13 @@ def _explained(a: _Around, happened: bool) -> bool:
         return True
     if _REASSURED_AFTER.search(after) and not _NOW.search(after):
         return True
+    if (
+        (over := _OVER_AFTER.match(text, end, end + _STORY_WINDOW))
+        and _SEEN_BY.search(text)
+        and _SEEN_HOW.search(text)
+        and not _BACK_AGAIN.search(text, over.end())
+    ):
+        return True
     if _FINE_NOW.search(after) and (_BLOOD_TEST_BEFORE.search(before) or _LIKE_EVERYONE.search(after)):
         return True
     return bool(
@@ -460,7 +569,7 @@ def _explained(a: _Around, happened: bool) -> bool:
 def _dismissed(text: str, start: int, end: int) -> bool:
     a = _around(text, start, end)
     happened = _HAPPENED.search(a.said) is not None
-    if _told_as_story(a) or _explained(a, happened):
+    if (_told_as_story(a) and not _HAPPENING_NOW.search(text, end)) or _explained(a, happened):
         return True
     return (
         _DISMISSED_AFTER.match(text, end, end + _DISMISSED_WINDOW) is not None
@@ -765,8 +874,8 @@ _SELF_HARM = _rx(
     r"\bammazzarmi\b" + _not_after("ammazzarmi"),
     r"\bmi (?:uccido|ammazzo|ucciderei|ammazzerei|uccidero|ammazzero|voglio uccidere|voglio ammazzare)\b"
     r"(?!\s+(?:di|dalle|dal|dalla) (?:esercizi\w*|lavoro|fatica|studio|palestra|ginnastica|allenament\w*|"
-    r"corsa|risate|ridere|pulizie|compiti|straordinari)\b)",
-    r"\b(?<!dato del )(?<!danno del )(?<!dare del )(?<!da del )(?<!dato della )suicid\w*",
+    r"corsa|risate|ridere|pulizie|compiti|straordinari|pesi|addominali|flessioni|squat|piegamenti|serie|ripetizioni)\b)",
+    r"\b(?<!dato del )(?<!danno del )(?<!dare del )(?<!da del )(?<!dato della )(?<!roba da )(?<!e da )(?<!sono da )suicid\w*",
     r"\bautolesion\w*",
     r"\b(?:togliermi|levarmi|togliersi|levarsi) la vita\b",
     r"\b(?:farla|falla|la faccio|la faro|farla proprio) finita\b"
@@ -814,6 +923,7 @@ _SELF_HARM = _rx(
     r"\bvoglia di morire\b",
     r"\bmi sono (?:fatt[oa]|procurat[oa]) (?:dei |delle |da sol[oa] )?tagli\b",
     r"\b(?:mi sono|si e) tagliat[oa] (?:apposta|di proposito|da sol[oa])\b",
+    r"\b(?:mi sono|si e) fatt[oa] (?:del )?male (?:apposta|di proposito|da sol[oa])\b",
     r"\b(?:ho|ha) (?:preso|ingerito|inghiottito|mandato giu) (?:troppe|tutte le) "
     r"(?:pastiglie|pillole|compresse|medicine)\b",
     r"\b(?:la )?vita non ha (?:piu )?senso\b",
@@ -1033,7 +1143,7 @@ _SYMPTOM_RULES = (
 # A fainting, a chest pain or breathlessness that passed is still a reason to be seen today.
 _GONE_AFTER = re.compile(
     _sq(
-        r"(?:\s+\w+){0,3}?\s+(?:e |ora e |adesso e |poi e )?(?:sparit\w*|passat\w*|andat\w* via|finit\w*)\b"
+        r"(?:\s+\w+){0,5}?\s+(?:e |ora e |adesso e |poi e |poi )?(?:sparit\w*|passat\w*|andat\w* via|finit\w*)\b"
         r"|\s+per (?:pochi|qualche|un paio di|due|tre|cinque|dieci) second\w*\b"
     )
 )
@@ -1053,10 +1163,40 @@ _LAUGHED_AFTER = re.compile(
 )
 
 
-def _self_harm(text: str) -> bool:
-    return any(
-        _LAUGHED_AFTER.search(text, m.end(), m.end() + 60) is None for m in _SELF_HARM_RULE.finditer(text)
+# Denied in so many words: "non ho pensieri di farmi del male", "nessuna intenzione di farla
+# finita", "non voglio farmi del male" - unless a "but" follows ("...ma a volte ci penso").
+_SELF_HARM_DENIED_BEFORE = re.compile(
+    _sq(
+        r"\b(?:non|mai|nessun\w*)\s+(?:ho\s+)?(?:(?:mai|nessun\w*|alcun\w*|la minima)\s+)?"
+        r"(?:pensat\w*|penso|pensieri|pensiero|intenzione|idea|voglio|vorrei|avuto pensieri)\s+(?:di\s+|a\s+)?$"
     )
+)
+_BUT_AFTER = re.compile(
+    _sq(
+        r"\b(?:ma|pero|anche se|eppure|a volte|ogni tanto|qualche volta|certe volte)\b(?:\s+\w+){0,6}?\s+"
+        r"(?:ci |lo )?(?:pens\w*|voglia|rifarlo|farlo|tagli\w*|tentat\w*|idea|idee)\b"
+    )
+)
+
+
+def _self_harm_taken_back(text: str, start: int, end: int) -> bool:
+    """Self-harm words that are not a thought of one's own now: someone laughed them off, they
+    are denied, said in jest (a laugh and "scherzo"), hypothetical or a doctor's instruction, a
+    story read or seen, or long past with "ora sto bene". Anything else stays a red flag."""
+    before, far = text[max(0, start - _STORY_WINDOW) : start], text[max(0, start - 2 * _STORY_WINDOW) : start]
+    if _LAUGHED_AFTER.search(text, end, end + 60):
+        return True
+    if _SELF_HARM_DENIED_BEFORE.search(before) and not _BUT_AFTER.search(text, end, end + 60):
+        return True
+    if _JOKE_AFTER.search(text, end, end + 50) and _LAUGH_AFTER.search(text, end, end + 50):
+        return True
+    if (_HYPOTHETICAL_BEFORE.search(far) or _READ_ABOUT_BEFORE.search(far)) and not _HAPPENING_NOW.search(text, end):
+        return True
+    return _long_past(text, start, end) and _FINE_NOW.search(text, end) is not None
+
+
+def _self_harm(text: str) -> bool:
+    return any(not _self_harm_taken_back(text, m.start(), m.end()) for m in _SELF_HARM_RULE.finditer(text))
 
 
 def _weak_alarm(text: str) -> bool:

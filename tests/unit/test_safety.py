@@ -974,3 +974,66 @@ def test_the_value_at_which_a_medicine_starts_is_for_the_specialist() -> None:
 
     assert needs_specialist_only("a che valore di fosforo si comincia il legante?")
     assert needs_specialist_only("vitamina D a 95 pg/ml fuori range, me lo spiegate?")
+
+
+# Session 7: each reading that takes words back, with a twin that stays a red flag.
+@pytest.mark.parametrize(
+    ("text", "urgent"),
+    [
+        # a joke: a laugh around hyperbole, never around a fever
+        ("se mi togli il caffè svengo ahahah", False),
+        ("chiamate l'ambulanza, ho finito il parmigiano 🤣", False),
+        ("ho la febbre a 39 e la massa è rossa e gonfia, almeno salto la scuola ahah", True),
+        ("sto per svenire, è tutto nero", True),
+        # what happens now, after an instruction
+        ("l'ortopedico mi ha detto che se ho dolore al petto devo chiamare il 112", False),
+        ("l'ortopedico mi ha detto che se ho dolore al petto devo chiamare il 112, ecco ce l'ho adesso", True),
+        # over, and seen by a doctor
+        ("la febbre è passata e il medico ha visitato la ferita, tutto a posto", False),
+        ("la febbre è passata ma ora è tornata e la ferita butta pus", True),
+        # only mentioned
+        ("se scrivo dolore al petto per provare, cosa rispondi?", False),
+        ("scusa se scrivo male ma ho un dolore al petto fortissimo", True),
+        # not meant as the body's
+        ("mi fa male il cuore a lasciarlo all'asilo, ma è tristezza, non un dolore vero", False),
+        # a relative long gone
+        ("mia nonna aveva sempre dolori al petto, è mancata anni fa: è ereditario?", False),
+        ("mia nonna ha un dolore al petto fortissimo da stamattina", True),
+        # a case to come, said so
+        ("cosa faccio se la massa diventa rossa e mi viene la febbre? per ora è tutto ok", False),
+        ("la massa è diventata rossa e ho la febbre, cosa faccio?", True),
+        ("e se durante la piscina uno si sente svenire?", False),
+        ("ho paura che un giorno la massa torni e mi faccia un male cane", False),
+        # figures of speech
+        ("mi fa un male cane rinunciare alla pizza", False),
+        ("mi sento soffocare a gestire tutto da sola", False),
+        ("mi sento morire d'ansia prima dei controlli", False),
+        ("il dolore forte ce l'ho solo quando cammino tanto", False),
+        ("dopo l'intervento dell'anno scorso ho avuto un dolore forte per qualche giorno, poi passato", False),
+    ],
+)
+def test_session_7_words_taken_back_and_their_twins(text: str, urgent: bool) -> None:
+    assert is_urgent(text) is urgent
+
+
+@pytest.mark.parametrize(
+    ("text", "urgent"),
+    [
+        ("non ho pensieri di farmi del male, sono solo stanca", False),
+        ("non ho nessuna intenzione di farla finita, voglio solo un supporto", False),
+        ("non voglio farmi del male, ma a volte ci penso", True),
+        ("non voglio vivere così, voglio morire", True),
+        ("la psicologa mi ha detto che se mai avessi pensieri di farmi del male devo chiamare", False),
+        ("la psicologa mi ha detto che se avessi pensieri di farmi del male devo chiamare: ecco, ce li ho adesso", True),
+        ("in un libro la protagonista pensa di farla finita, ci sono gruppi di pazienti?", False),
+        ("anni fa avevo pensieri di farmi del male, ora sto bene", False),
+        ("anni fa avevo pensieri di farmi del male e sono tornati", True),
+        ("se mi togli il parmigiano mi butto dalla finestra ahahah scherzo", False),
+        ("mi butto dalla finestra", True),
+        ("le ricette low fosforo sono da suicidio", False),
+        ("in palestra mi ammazzo di pesi", False),
+        ("oggi mi sono fatta del male apposta", True),
+    ],
+)
+def test_session_7_self_harm_denied_joked_or_past_and_what_stays(text: str, urgent: bool) -> None:
+    assert is_urgent(text) is urgent
