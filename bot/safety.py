@@ -50,8 +50,8 @@ PERSONAL_ADVICE = "consiglio_personale"
 
 # -------------------------------------------------------------------------- match form
 
-_CHAT_WORDS = {"nn": "non", "ke": "che", "xke": "perche", "xche": "perche"}
-_CHAT_RE = re.compile(r"\b(?:nn|ke|xke|xche)\b")
+_CHAT_WORDS = {"nn": "non", "ke": "che", "xke": "perche", "xche": "perche", "gnente": "niente"}
+_CHAT_RE = re.compile(r"\b(?:nn|ke|xke|xche|gnente)\b")
 _SQUEEZE_TEXT = re.compile(r"([a-z])\1+")
 _SQUEEZE_PATTERN = re.compile(r"(?<!\\)([a-z])\1+")
 
@@ -186,7 +186,8 @@ _LONG_AGO = (
     r"|una volta(?! (?:al|alla|a|ogni|per|la settimana|il mese|l anno|che))"
     r"|(?:l|un|dell|nell) anno scorso|lo scorso anno|(?:l|un) anno passato|da giovane|in gioventu|l ann passat\w*|(?:l|un) estate scorsa|tempo fa|da piccol\w*|da bambin\w*|da ragazz\w*"
     r"|(?:\d+|due|tre|quattro|qualche|alcune|diverse|parecchie) settimane fa|la settimana scorsa"
-    r"|(?:il|lo|l) (?:mese|inverno|autunno) scorso|(?:la|l) (?:primavera|estate) scorsa"
+    r"|(?:il|lo|l) (?:mese|inverno|autunno) scorso|(?:la|l) (?:primavera|estate) scorsa|la scorsa (?:estate|primavera)"
+    r"|lo scorso (?:inverno|autunno)"
     r"|quando (?:ero|era|eravamo) (?:al|alle|all|a|piccol\w*|bambin\w*|ragazz\w*|giovane)|al liceo|alle medie|alle elementari"
     r"|nel (?:19|20)\d\d"
     r"|(?:a|ad|in|lo scorso|a inizio|a fine|verso) (?:gennaio|febbraio|marzo|aprile|maggio|giugno|"
@@ -222,6 +223,7 @@ _FIGURATIVE = (
     # "mi fa un male cane rinunciare alla pizza", "morire d'ansia", "da morire a forza di
     # leggere", "soffocare a gestire tutto", "soffoco sotto le ricette di mia madre"
     r"|(?:a |dover )?rinunciar\w*|(?:d|di|dall|per l) ansia|a forza di \w+"
+    r"|(?:x|per) quant[ei] (?:cose|esami|visite|carte|moduli)|tra (?:prelievi|esami|visite|carte|pratiche|moduli)"
     r"|a (?:gestire|organizzare|seguire|star dietro|stare dietro|ricordare) \w+|sotto (?:le|i|gli|la|il) (?:ricett\w*|regol\w*|cart\w*|pratich\w*|compiti|impegni)"
     r"|(?:co|con|per|dal|dall|da) (?:st |sto |questo |questa |quest )?(?:caldo|afa|umidita|calura)"
     r"|al portafoglio|alle tasche|al conto in banca"
@@ -305,6 +307,8 @@ _HYPOTHETICAL_BEFORE = re.compile(
         r"|\b(?:ho paura|temo|paura) che\b(?:\s+\w+){0,8}?\s+(?:avro|avra|verra|venga|faccia|facciano|torni|tornino|ritorni|possa|diventi)\b(?:\s+\w+){0,3}\s*$"
         r"|\b(?:in caso di|nel caso|quando e il caso di|quali sono i segn\w*|come (?:si )?riconosc\w*|"
         r"come ci si accorge|come (?:si )?capisce|come (?:faccio|si fa) a capire|come accorgersi|"
+        r"cosa (?:devo |dobbiamo |si deve |bisogna )?fare (?:se|quando|in caso)|protocoll\w*|elencat\w*|(?:una |la )?regola|da tenere d occhio|"
+        r"segnali d allarme|campanelli d allarme|ipoteticamente|in teoria|"
         rf"ipotizziamo|mettiamo|supponiamo|va considerat\w*)\b{_NOT_NOW_WORD}{{0,14}}\s*$"
         r"|\b(?:se|nel caso|qualora|casomai|mettiamo che)\s+(?:\w+\s+){0,6}?(?:avessi|avesse|avessimo|"
         r"dovessi|dovesse|dovessero|venisse|venissero|capitasse|capitassero|succedesse|fosse|"
@@ -315,7 +319,7 @@ _HYPOTHETICAL_BEFORE = re.compile(
         rf"|\b(?:domanda generale|non riguarda me|per curiosita|in generale)\b{_NOT_NOW_WORD}{{0,14}}\s*$"
         # an instruction given: "mi hanno detto che se il dolore diventa insopportabile devo chiamare"
         r"|\b(?:detto|spiegato|consigliato|raccomandato|scritto|ripetuto)\b(?:\s+\w+){0,4}?\s+(?:di |che )?"
-        rf"(?:se|quando|nel caso|in caso)\b{_NOT_NOW_WORD}{{0,8}}\s*$"
+        rf"(?:se|quando|nel caso|in caso)\b{_NOT_NOW_WORD}{{0,12}}\s*$"
     )
 )
 # Someone outside the family, told as the story before one's own question: "la mia compagna
@@ -326,7 +330,7 @@ _SOMEONE_ELSE_BEFORE = re.compile(
         r"\b(?:compagn\w* di (?:stanza|classe|scuola|corso|squadra|banco)|vicin\w* (?:di letto|di casa|di stanza)|"
         r"vicin[oa] di|coinquilin\w*|un signore|una signora|un ragazzo|una ragazza|un bambino|una bambina|"
         r"letto accanto|un altro (?:ospite|paziente|signore|ragazzo|bambino)|un'?altra (?:ospite|paziente|signora)|"
-        r"(?:la mia|il mio|una|un) vicin[oa])\b"
+        r"(?:la mia|il mio|una|un) vicin[oa]|(?:il|la) (?:figli[oa]|bambin[oa]|ragazz[oa]|nipote) di (?:una|un|mia|mio) (?:mia |mio )?(?:amic[oa]|conoscent[ei]|collega|vicin[oa]))\b"
         r"(?:\s+\w+){0,18}\s*$"
     )
 )
@@ -342,7 +346,8 @@ _REPORTED_PAST_BEFORE = re.compile(
 _IF_NOW_BEFORE = re.compile(_sq(r"\bse (?:\w+\s+){1,9}$"))
 _NOT_NOW_NOTE = re.compile(
     _sq(
-        r"\b(?:per ora|x ora|ora|adesso|al momento|oggi) (?:e |va )?(?:tutto (?:ok|bene|a posto|tranquillo)|niente|nulla|sto bene|sta bene)\b"
+        r"\b(?:per ora|x ora|ora|adesso|al momento|oggi) (?:e |va )?(?:tutto (?:ok|bene|a posto|tranquillo)|niente|nulla|no|"
+        r"(?:sto|sta|stiamo) (?:bene|benissimo|benone))\b|\be tutto a posto\b|\bper sapere prima\b"
         r"|\bchiedo (?:per|x) sapere\b|\b(?:per|x) essere preparat\w*|\bvoglio essere preparat\w*|\bper sapere come comportarmi\b"
     )
 )
@@ -360,12 +365,14 @@ _SCENARIO_AFTER = re.compile(
 )
 # "...scherzo, respiro mille volte meglio!"
 _JOKE_AFTER = re.compile(_sq(r"\b(?:scherzo|scherzavo|sto scherzando|era una battuta|a parte gli scherzi|scherzi a parte)\b"))
-_OWN_QUESTION_AFTER = re.compile(_sq(r"\bio (?:invece |ho |sono |ero |mi |volevo |vorrei |cosa |come |che )"))
+_OWN_QUESTION_AFTER = re.compile(
+    _sq(r"\bio (?:invece |ho |sono |ero |mi |volevo |vorrei |cosa |come |che )|\b(?:il mio|la mia) (?:invece |non |ha |e |sta )")
+)
 # A story read or heard about someone else ("su un forum ho letto di una ragazza finita al
 # pronto soccorso con la febbre"), up to a word of one's own present.
 _READ_ABOUT_BEFORE = re.compile(
     _sq(
-        r"(?:\b(?:ho letto|ho sentito|abbiamo letto|leggo|ho visto un video|raccontava|racconta)"
+        r"(?:\b(?:ho letto|ho sentito|abbiamo letto|leggo|ho visto (?:un|il) video|raccontava|racconta|ho ancora negli occhi|il ricordo)"
         r"(?:\s+\w+){0,3}? (?:di|che|la storia di|su)"
         # a film, a book, a quote: "nel film il protagonista crollava", "cito il mio reumatologo"
         r"|\b(?:nel|in un|in una|nella) (?:film|serie|telefilm|libro|libri|romanzo|documentari\w*|programma|servizio)"
@@ -377,7 +384,7 @@ _READ_ABOUT_BEFORE = re.compile(
 # Fear of needles or of tests told before the faint: "ogni volta che vedo un ago quasi svengo".
 _NEEDLES_BEFORE = re.compile(
     _sq(
-        r"\b(?:ogni volta che|quando|se|solo a|a) (?:vedo|vede|vedere|sento|sentir|sentire|faccio|fa|fanno|facciamo|fate) (?:\w+ ){0,2}?"
+        r"\b(?:ogni volta che|quando|se|solo a|a) (?:gli |le |mi |ci |ti )?(?:vedo|vede|vedere|sento|sentir|sentire|faccio|fa|fanno|facciamo|fate) (?:\w+ ){0,2}?"
         r"(?:un |l |il |gli |i |le |la )?(?:ago|aghi|sangue|prelievo|prelievi|siring\w*|punture|esami|analisi|dottori|medici|parola)\b"
         r"(?:\s+\w+){0,6}\s*$"
     )
@@ -397,15 +404,17 @@ _CLAUSTROPHOBIA = re.compile(_sq(r"\b(?:claustrofob\w*|risonanz\w*|nel tubo|col 
 _AIR = re.compile(_sq(r"soffoc|manc\w* (?:l )?aria"))
 # A fainting at a blood test, told with "now he is fine": a vasovagal faint, not today's
 # emergency ("al primo prelievo è svenuto, adesso sta benissimo ma ha paura del prossimo").
-_BLOOD_TEST_BEFORE = re.compile(_sq(r"\b(?:al|durante il|durante un|dopo il|all ultimo|al primo) prelievo\b"))
+_BLOOD_TEST_BEFORE = re.compile(_sq(r"\b(?:al|ai|durante il|durante un|dopo il|all ultimo|al primo) (?:prelievo|prelievi)\b"))
 _BLOOD_TEST_AFTER = re.compile(_sq(r"\s+(?:al|ai|durante il|durante i|dopo il) (?:prelievo|prelievi)\b"))
+_LONG_AGO_SOON = re.compile(_sq(rf"(?:\s+\w+){{0,4}}?\s+(?:{_LONG_AGO})\b"))
 _LAST_TIME_BEFORE = re.compile(_sq(r"\b(?:l ultima volta|la volta scorsa|ogni volta|sempre)\b(?:\s+\w+){0,3}\s*$"))
 _REASSURED_AFTER = re.compile(
     _sq(r"\b(?:mi ha(?:nno)? (?:tranquillizzat\w*|rassicurat\w*)|era solo perche|ero a digiuno|per il digiuno|guarit\w* del tutto)\b")
 )
 _FINE_NOW = re.compile(
     _sq(r"\b(?:(?:adesso|ora|poi|da allora) )?(?:sta|sto|stiamo|e stato|si e ripres\w*|mi sono ripres\w*) "
-        r"(?:bene|benone|benissimo|meglio|alla grande|una favola)\b|\btutto passato\b")
+        r"(?:molto |tanto |gia |un po )?(?:bene|benone|benissimo|meglio|alla grande|una favola)\b|\btutto passato\b"
+        r"|\bsi (?:riprende|e ripres[oa]) subito\b")
 )
 # Out of breath after a race "like everyone else": effort, not a breathing problem.
 _AIR_EFFORT = re.compile(_sq(r"affann|fiato|fiatone"))
@@ -469,6 +478,7 @@ _MENTIONED_WHY = re.compile(
     _sq(r"\bper (?:provare|prova|test)\b|\bcosa (?:succede|rispondi|risponde)\b|\b(?:lo|la) legge\b|\bchi legge\b|\bsalvat\w*")
 )
 # The words of a joke: a laugh is read only around these (a fever of 39.5 stays one, laugh or not).
+_EMERGENCY_WORDS = re.compile(_sq(r"112|118|ambulanz|emergenz|pronto soccorso"))
 _HYPERBOLE_WORDS = re.compile(_sq(r"sven|svien|soffoc|mor|112|118|ambulanz|emergenz|pronto soccorso|della mia vita"))
 # A relative's complaint of long ago: "mia nonna aveva sempre dolori al petto, era il cuore;
 # è mancata anni fa a 90 anni".
@@ -526,7 +536,7 @@ def _told_as_story(a: _Around) -> bool:
         return True
     if _IF_BEFORE.search(before) and _SUBJUNCTIVE.search(text, start, end + 30):
         return True
-    if _IF_NOW_BEFORE.search(before) and _NOT_NOW_NOTE.search(text):
+    if (_IF_NOW_BEFORE.search(before) or _EMERGENCY_WORDS.search(said)) and _NOT_NOW_NOTE.search(text):
         return True
     if _REPORTED_BEFORE.search(before) and _IMPERFECT_SAID.search(said):
         return True
@@ -546,6 +556,10 @@ def _explained(a: _Around, happened: bool) -> bool:
     if (_AIR.search(said) or _sq("sven") in said) and _FEAR_OF_BEFORE.search(before):
         return True
     if _sq("soffoc") in said and _HEAT.search(text[max(0, start - 40) : end + 40]):
+        return True
+    if _sq("sven") in said and _HEAT.search(after[:40]) and _OWN_QUESTION_AFTER.search(text, end):
+        return True
+    if _BLOOD_TEST_AFTER.match(text, end) and _LONG_AGO_SOON.match(text, end):
         return True
     if _BLOOD_TEST_AFTER.match(text, end) and _LAST_TIME_BEFORE.search(before) and not _NOW.search(text, end, end + 40):
         return True
@@ -683,6 +697,7 @@ _CHEST_PAIN = _rx(
     rf"(?:a|al|nel|sul|in|del|allo|sullo|dietro lo|al centro del|in mezzo al)\s+{_CHEST}\b",
     rf"\bmal di (?:{_CHEST}|cuore)\b",
     r"\bd[ou]l[ou]r\w* (?:\w+ ){0,3}?(?:m ?piett\w*|m ?bett\w*|pett[ou]|o pettu|ô pettu)\b",
+    r"\bmal (?:al|in del|nel) pett\b",
     r"\bdolor\w* toracic\w*",
     rf"\b(?:mi |gli |le |si |ci )*string\w* (?:\w+ )?(?:il|al|nel) {_CHEST}\b",
     rf"\b{_CHEST} (?:strett\w*|chius\w*|in una morsa|come in una morsa)\b",
@@ -703,7 +718,7 @@ _CHEST_PAIN = _rx(
     r"\bherzinfarkt\b",
 )
 _CHEST_PAIN_RULE = _Rule(
-    _CHEST_PAIN, "petto", "torace", "sterno", "cuore", "toracic", "infarto", "chest", "heart",
+    _CHEST_PAIN, "petto", "pett", "torace", "sterno", "cuore", "toracic", "infarto", "chest", "heart",
     "brust", "herzinfarkt", "piett", "pettu", "bett", "coltellata",
 )
 
@@ -716,6 +731,8 @@ _BREATHING = _rx(
     r"\bmanca (?:o |lu |u )?sciat\w*|\bnun (?:rispir|respir)\w*",
     r"\bdifficolta (?:a|nel|di|nella) respir\w*",
     r"\bdifficolta respiratori\w*",
+    r"\b(?:fa|fai|faccio) fatica a (?:finire|dire) (?:le frasi|una frase)\b|\bnon riesc\w* a finire (?:le frasi|una frase)\b",
+    r"\bfiatone anche (?:da seduto|da seduta|da fermo|da ferma|a riposo|da sdraiat\w*)\b",
     r"\b(?:respiro|fiato) cort\w*",
     r"\bsenza fiato\b",
     r"\bmanc\w*(?: \w+)? (?:l aria|il fiato|il respiro|aria|fiato|respiro)\b",
@@ -751,7 +768,7 @@ _RELATIVE = _alt(
     r"nonn[oa]", r"fratell[oa]", r"sorell[ae]", "lui", "lei", r"compagn[oa]",
 )
 _FAINTING = _rx(
-    r"\bsvenut[oaie]\b",
+    r"\bsvenut[oaie]\b|\bsvinut[oaiu]\b",
     r"\bsveng\w*",
     r"\bsvien\w*",
     r"\bsveniment[oi]\b",
@@ -763,6 +780,7 @@ _FAINTING = _rx(
     r"\bper (?:un|qualche|alcuni|due|tre) (?:minut\w*|second\w*) non (?:mi |ci |le |gli )?rispondeva\b"
     r"|\bnon (?:mi |ci |le |gli )?rispondeva piu\b(?!\s+(?:al|ai|alle|a)\b)",
     r"\b(?:sto|sta|stava|stavo|stiamo|quasi|per) (?:per )?svenire\b",
+    r"\b(?:e|sta) diventa(?:t[oa]|ndo) (?:tutto |tutta )?(?:grigi[oa]|blu|viola|cianotic[oa])\b|\blabbra (?:blu|viola)\b",
     r"\b(?:mi|si|ci) sent\w* svenire\b",
     r"\b(?:perde|perso|perdere|perdo|persa|perduto|perdendo|perdeva) (?:i sensi|conoscenza|coscienza)\b",
     r"\bpriv[oa] di sensi\b",
@@ -782,7 +800,7 @@ _FAINTING = _rx(
     r"\bbewusstlos\b",
 )
 _FAINTING_RULE = _Rule(
-    _FAINTING, "sven", "svien", "sensi", "conoscenza", "coscienza", "incoscient", "sveglia",
+    _FAINTING, "sven", "svien", "svinut", "diventa", "labbra", "sensi", "conoscenza", "coscienza", "incoscient", "sveglia",
     "risponde", "rispondeva", "mancament", "reagisce", "collass", "sincop", "crollat", "accasciat", "cadut", "terra",
     "non ricordo come", "nero", "fainted", "passed out", "unconscious", "ohnmachtig",
     "bewusstlos",
@@ -838,12 +856,12 @@ _OTHER_ACUTE = _rx(
     r"\bgarz\w* (?:\w+ )?(?:zupp\w*|inzuppat\w*)\b",
     r"\bnon (?:smette|si ferma|smettono) di sanguinare\b",
     r"\bvomit\w* sangue\b",
-    r"\b(?:ho paura di|temo di|mi sento|sto per|sta per|credo di) morire\b",
+    r"\b(?:ho paura di|temo di|mi sento|sto per|sta per|credo di) morire\b|\b(?:mi|me) sento mori\b",
     r"\bsto morendo\b(?!\s+(?:di|dal|dalla|dalle|dai) (?:fame|caldo|freddo|sonno|noia|ridere|"
     r"sete|curiosita|voglia|risate)\b)",
     r"\bi (?:think i am|m|am) dying\b",
 )
-_OTHER_ACUTE_RULE = _Rule(_OTHER_ACUTE, "emorragi", "sangu", "garz", "morire", "morendo", "dying")
+_OTHER_ACUTE_RULE = _Rule(_OTHER_ACUTE, "emorragi", "sangu", "garz", "morire", "morendo", "sento mori", "dying")
 # A bare "emergenza" or "ambulanza" is a call for help in a short message ("ambulanza!",
 # "emergenza, aiuto"), not in a story ("ogni volta che passa un'ambulanza...").
 _WEAK_ALARM = re.compile(
@@ -900,7 +918,8 @@ _SELF_HARM = _rx(
     r"\b(?:sono|mi sento) (?:solo |soltanto )?un peso per (?:tutti|la famiglia|voi|loro)\b",
     r"\bnon (?:vi|ti|le|gli) daro piu (?:fastidio|problemi|pensieri)\b|\b(?:presto|tra poco|fra poco) non ci saro piu\b",
     r"\bnon vedo piu (?:nessun )?senso\b",
-    r"\bmi sono tagliat[oaie]\b(?!\s+(?:i capelli|le unghie|la barba|con|col|un dito|il dito|mentre|cucinando|in cucina))",
+    r"\bmi sono tagliat[oaie]\b(?!\s+(?:i capelli|le unghie|la barba|con|col|un dito|il dito|mentre|cucinando|in cucina|"
+    r"facendo\w*|radendo\w*|per sbaglio|sbagliando|col rasoio|con il rasoio))",
     r"\bmi taglio\b(?!\s+(?:i capelli|le unghie|la barba))",
     r"\b(?:ho|avevo|mi fa) paura di me stess[oa]\b",
     r"\b(?:ho|avevo|mi viene|mi e venuta|sento) (?:di nuovo |ancora )?(?:la )?voglia di (?:farmi (?:del )?male|rifarlo|tagliarmi)\b",
@@ -924,6 +943,9 @@ _SELF_HARM = _rx(
     r"\bmi sono (?:fatt[oa]|procurat[oa]) (?:dei |delle |da sol[oa] )?tagli\b",
     r"\b(?:mi sono|si e) tagliat[oa] (?:apposta|di proposito|da sol[oa])\b",
     r"\b(?:mi sono|si e) fatt[oa] (?:del )?male (?:apposta|di proposito|da sol[oa])\b",
+    r"\b(?:mi sono|si e) tagliat[oa] (?:le braccia|i polsi|il polso|le gambe|le vene)\b",
+    r"\b(?:stanotte|stasera|adesso|ora|poi) le (?:prende|prendera) tutte\b",
+    r"\bper non svegliar(?:mi|si) piu\b",
     r"\b(?:ho|ha) (?:preso|ingerito|inghiottito|mandato giu) (?:troppe|tutte le) "
     r"(?:pastiglie|pillole|compresse|medicine)\b",
     r"\b(?:la )?vita non ha (?:piu )?senso\b",
@@ -950,7 +972,7 @@ _GIVING_UP = re.compile(
 )
 _SELF_HARM_RULE = _Rule(
     _SELF_HARM, "del male", "uccid", "ammazz", "suicid", "autolesion", "la vita", "finita", "corda", "butto",
-    "accider", "motivo", "prendo tutte",
+    "accider", "motivo", "prendo tutte", "prende tutte", "prendera tutte", "svegliar",
     "vivere", "esistere", "non ce la fa", "mor", "pensier", "vene", "buttarmi", "impiccarmi",
     "senso", "kill", "end ", "die", "self", "myself", "selbstmord", "umbringen", "leben",
     "esserci", "ci fossi", "svegliarmi", "come farl", "tagli", "pastiglie", "pillole",
@@ -974,6 +996,7 @@ _FEVER = _rx(
     r"\b(?:febbre|fronte|scotta)\b(?:\s+\w+){0,3}\s+(?:3[89]|4[0-2]) e (?:passa|mezzo|qualcosa)\b",
     r"\b(?:termometro|misurat\w*|temperatura)\b(?:\s+\w+){0,3}\s+(?:3[89]|4[0-2])\b"
     r"|\b(?:3[89]|4[0-2])(?:(?: e | virgola |[.,])\d)?\s+(?:misurat\w*|col termometro|al termometro)\b"
+    r"|\b(?:ha|ho|hai) (?:3[89]|4[0-2])$|\b(?:ha|ho|hai) (?:3[89]|4[0-2]) (?:da|dalla|dal|stamattina|stanotte|adesso|ora)\b"
     r"|\b(?:ha|ho|hai|abbiamo|aveva|avevo|ha avuto|ho avuto) (?:3[89]|4[0-2])(?: e (?:mezzo|\d)|[.,]\d)\b(?!\s*(?:anni|kg|chili|euro|di (?:pth|fosforo|vitamina)))",
     r"\bbrividi\b|\bbatt\w* i denti\b",
     r"\bfever\b",
@@ -1040,6 +1063,7 @@ _FEVER_WINDOW = 200
 _LUMP_WINDOW = 80
 
 _INFECTED_WOUND = _rx(
+    r"\bstriscia rossa (?:che sale|che va su|sul braccio|sulla gamba|verso)\b|\bstrisce rosse (?:che salgono|sul braccio|sulla gamba)\b",
     r"\bpus\b",
     rf"\b{_WOUND}(?:\s+(?!non\b|mai\b|nemmeno\b|neanche\b)\w+){{0,6}}\s+(?:infett\w*|puzz\w*|cattivo odore|maleodorant\w*|"
     r"verdastr\w*|giallastr\w*|cald[ae]|bollent\w*|con (?:le )?strisce)",

@@ -1037,3 +1037,39 @@ def test_session_7_words_taken_back_and_their_twins(text: str, urgent: bool) -> 
 )
 def test_session_7_self_harm_denied_joked_or_past_and_what_stays(text: str, urgent: bool) -> None:
     assert is_urgent(text) is urgent
+
+
+@pytest.mark.parametrize(
+    ("text", "urgent"),
+    [
+        # dialect and signs that were missed
+        ("uè, g'ho un mal al pett che me porta via el fiaa", True),
+        ("me figghiu è svinutu ora a scola", True),
+        ("me sento morì davvero, me gira tutto", True),
+        ("è diventato grigio e respira piano", True),
+        ("fa fatica a finire le frasi", True),
+        ("ha il fiatone anche da seduto", True),
+        ("la ferita è rossa e c'è una striscia rossa che sale sul braccio", True),
+        ("la massa si è gonfiata, è rossa e lui ha 39", True),
+        ("lui ha 39 anni e la massa è rossa", False),
+        ("mia moglie si è tagliata le braccia", True),
+        ("dice che adesso le prende tutte", True),
+        ("ha preso delle pillole per non svegliarsi più", True),
+        ("mi sono tagliato facendomi la barba, due gocce di sangue", False),
+        # context that takes the words back
+        ("gnente febre, gnente dolor forte, solo prurito", False),
+        ("cosa devo fare se la fistola fa pus e mi sale la febbre? adesso no, è per sapere prima", False),
+        ("i medici ci hanno elencato le cose da tenere d'occhio: dolore forte improvviso, febbre con la massa gonfia", False),
+        ("la scuola vuole un protocollo: cosa fare se ha la febbre o se la massa si apre", False),
+        ("chiamare il 112 per la calcinosi è esagerato? chiedo per sapere", False),
+        ("chiamate il 112, chiedo per sapere dove andare: non respira", True),
+        ("mia cugina è svenuta a una festa per il caldo. io invece ho la calcinosi, è ereditaria?", False),
+        ("ai prelievi è svenuta due volte ma si riprende subito, ogni quanto si fanno?", False),
+        ("ho ancora negli occhi mia figlia che sviene al prelievo due anni fa", False),
+        ("la scorsa estate ho avuto un dolore fortissimo alla spalla, poi è passato e ora sto bene", False),
+        ("ho visto il video di un'operazione e stavo per svenire", False),
+        ("nn respiro più per quante cose c'è da leggere", False),
+    ],
+)
+def test_session_7_dialect_signs_and_caregivers_context(text: str, urgent: bool) -> None:
+    assert is_urgent(text) is urgent
