@@ -67,9 +67,21 @@ _BARE_THING = re.compile(
 )
 
 
+def leading_question(text: str) -> str:
+    """The first question when a comment follows it ("e la nutella? ne va matta" -> "e la
+    nutella?"); else the whole text."""
+    head, mark, rest = text.partition("?")
+    return head + mark if mark and head.strip() and rest.strip(" ?!") else text
+
+
 def is_elliptical(text: str) -> bool:
     """A short message that continues the previous one ("e il kefir?", "mia sorella invece?",
-    "il nuoto?")."""
+    "il nuoto?"), also with a comment after it ("e il calcio? gioca in una squadretta")."""
+    lead = leading_question(text)
+    return _is_elliptical(text) or (lead != text and _is_elliptical(lead))
+
+
+def _is_elliptical(text: str) -> bool:
     form = normalize(text)
     if not form or len(form.split()) > MAX_WORDS:
         return False
@@ -111,6 +123,9 @@ def refers_back(text: str) -> bool:
 def asked_about(text: str) -> str | None:
     """What a follow-up asks about, to name it back ("e il kefir?" -> "kefir"); None when
     there is nothing left or it is too long to repeat."""
+    lead = leading_question(text)
+    if lead != text and _is_elliptical(lead):
+        text = lead
     what = _END_PUNCT.sub("", text.strip())
     what = _LEAD.sub("", what, count=1)
     what = _TRAIL.sub("", what)

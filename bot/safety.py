@@ -201,13 +201,15 @@ _CHRONIC_AFTER = re.compile(
         r"diverse|parecchi\w*|tant\w*|\d+) )?(?:mes[ei]|ann[oi]|tempo|sempre|una vita)\b"
         # with the weather: "mi fa un male cane quando cambia il tempo"
         r"|(?:\s+\w+){0,4}?\s+solo quando (?:cammino|corro|salgo|mi muovo|sto in piedi|faccio sforzi)\b"
+        r"|\s+(?:che ho|che mi viene|che sento)(?:\s+\w+){0,3}?\s+(?:la sera|la notte|la mattina|ogni sera|ogni notte|di sera|di notte)\b"
         r"|(?:\s+\w+){0,2}?\s+(?:quando cambia il tempo|col cambio di stagione|con il cambio di stagione|col freddo|"
         r"con il freddo|con l umidita|quando piove|quando (?:studia|studio|lavora|lavoro|legge|leggo|gioca|gioco) (?:troppo|tanto))\b"
     )
 )
 _FIGURATIVE = (
     r"(?:dal|dalle|dalla) (?:ridere|risate|noia|fame|sonno|vergogna|gioia|emozione|felicita)"
-    r"|di (?:stanchezza|fatica|caldo|freddo|sonno|noia|fame|sete|vergogna|invidia|nostalgia|compiti|lavoro|impegni|curiosita)"
+    r"|di (?:stanchezza|fatica|caldo|freddo|sonno|noia|fame|sete|vergogna|invidia|nostalgia|compiti|lavoro|impegni|curiosita|"
+    r"frustrazione|rabbia|nervoso|nervosismo|ansia)"
     r"|(?:per la|dalla) (?:fame|noia|stanchezza|sete|fatica)|dentro\b"
     r"|(?:nelle|nei|nel|tra le|tra i) (?:scartoffi\w*|cart[ae]|compiti|pratiche|moduli|impegni)"
     r"|(?:solo |sempre |gia )?(?:a|al|alla|quando|se|ogni volta che) (?:vedere|vedo|vede|vista|"
@@ -224,6 +226,7 @@ _FIGURATIVE = (
     # leggere", "soffocare a gestire tutto", "soffoco sotto le ricette di mia madre"
     r"|(?:a |dover )?rinunciar\w*|(?:d|di|dall|per l) ansia|a forza di \w+"
     r"|(?:x|per) quant[ei] (?:cose|esami|visite|carte|moduli)|tra (?:prelievi|esami|visite|carte|pratiche|moduli)"
+    r"|(?:leggendo|a leggere|nel leggere) (?:\w+ ){0,2}?(?:nom\w*|refert\w*|diagnos\w*|parol\w*|risultat\w*)"
     r"|a (?:gestire|organizzare|seguire|star dietro|stare dietro|ricordare) \w+|sotto (?:le|i|gli|la|il) (?:ricett\w*|regol\w*|cart\w*|pratich\w*|compiti|impegni)"
     r"|(?:co|con|per|dal|dall|da) (?:st |sto |questo |questa |quest )?(?:caldo|afa|umidita|calura)"
     r"|al portafoglio|alle tasche|al conto in banca"
@@ -264,7 +267,7 @@ _LONG_AGO_BEFORE = re.compile(_sq(rf"\b(?:{_LONG_AGO})\b(?P<told>(?:\s+\w+(?:,\w
 # Further back when the symptom is told in the imperfect: "anni fa la massa mi bloccava la
 # gamba e avevo dolori tremendi".
 _LONG_AGO_FAR_BEFORE = re.compile(
-    _sq(rf"\b(?:{_LONG_AGO}|(?:a|all eta di) (?:\d+|\w+) anni)\b(?P<told>(?:\s+\w+){{0,12}})\s*$")
+    _sq(rf"\b(?:{_LONG_AGO}|(?:a|all eta di) (?:\d+|\w+) anni)\b(?P<told>(?:\s+\w+){{0,18}})\s*$")
 )
 _IMPERFECT_BEFORE = re.compile(
     _sq(
@@ -278,12 +281,21 @@ _NOW = re.compile(_sq(r"\b(?:ora|adesso|oggi|ieri|stanotte|stamattina|stasera|da
 _STORY_WINDOW = 70
 
 
+# A dream ("faccio sempre lo stesso incubo: ... sento di soffocare"), a thought ("ogni volta
+# che ci penso mi manca il respiro").
+_DREAM_OR_THOUGHT_BEFORE = re.compile(
+    _sq(
+        r"\b(?:incubo|incubi|sogno|sognato|sognavo)\b(?:\s+\w+){0,16}\s*$"
+        r"|\b(?:ogni volta che|quando|solo a|a) (?:ci )?pens\w*\b(?:\s+\w+){0,2}\s*$"
+    )
+)
 # Something that is not a body as the subject: "la burocrazia mi sta soffocando", "questa
 # dieta mi uccide".
 _FIGURATIVE_SUBJECT_BEFORE = re.compile(
     _sq(
         r"\b(?:burocrazi\w*|dieta|regol\w*|cart[ae]|pratich\w*|lavoro|pensier\w*|situazion\w*|"
-        r"impegn\w*|scuola|modul\w*|bollett\w*|debit\w*|domand\w*|preoccupazion\w*|storia|ansia|angoscia|tristezza)"
+        r"impegn\w*|scuola|modul\w*|bollett\w*|debit\w*|domand\w*|preoccupazion\w*|storia|ansia|angoscia|tristezza|"
+        r"madre|padre|mamma|famiglia|genitori|suocer[ao])"
         r"\s+(?:che\s+)?(?:mi|ci|ti|la|lo|li|le)\s+(?:sta\w*\s+)?$"
     )
 )
@@ -309,7 +321,9 @@ _HYPOTHETICAL_BEFORE = re.compile(
         r"come ci si accorge|come (?:si )?capisce|come (?:faccio|si fa) a capire|come accorgersi|"
         r"cosa (?:devo |dobbiamo |si deve |bisogna )?fare (?:se|quando|in caso)|protocoll\w*|elencat\w*|(?:una |la )?regola|da tenere d occhio|"
         r"segnali d allarme|campanelli d allarme|ipoteticamente|in teoria|"
-        rf"ipotizziamo|mettiamo|supponiamo|va considerat\w*)\b{_NOT_NOW_WORD}{{0,14}}\s*$"
+        r"(?:ho |avevo )?(?:subito )?(?:pensato|pensavo|credevo|temevo) che|"
+        r"(?:e |sono )?stat[oaie] (?:molto )?chiar(?:o|a|i|e|issim[oaie])|"
+        rf"ipotizziamo|mettiamo|supponiamo|va considerat\w*)\b{_NOT_NOW_WORD}{{0,22}}\s*$"
         r"|\b(?:se|nel caso|qualora|casomai|mettiamo che)\s+(?:\w+\s+){0,6}?(?:avessi|avesse|avessimo|"
         r"dovessi|dovesse|dovessero|venisse|venissero|capitasse|capitassero|succedesse|fosse|"
         r"(?:sent|prov|avvert|not|accorg|trov|ved|sven)\w*(?:assi|essi|issi)|"
@@ -336,18 +350,19 @@ _SOMEONE_ELSE_BEFORE = re.compile(
 )
 _REPORTED_PAST_BEFORE = re.compile(
     _sq(
-        r"\b(?:diceva|dicevano|diceva sempre|raccontava)\b(?:\s+\w+){0,4}\s*$"
+        rf"\b(?:diceva|dicevano|diceva sempre|raccontava)\b{_NOT_NOW_WORD}{{0,6}}\s*$"
         r"|\b(?:dice|racconta|ha detto|mi ha detto) che\b(?:\s+\w+){0,3}?\s+(?:si sentiva|sentiva|aveva|le veniva|"
         r"gli veniva|le mancava|gli mancava|stava per)\s*$"
     )
 )
 # "se la massa diventasse calda": an "if" just before the symptom, its verb (an imperfect
 # subjunctive) inside or right after it.
-_IF_NOW_BEFORE = re.compile(_sq(r"\bse (?:\w+\s+){1,9}$"))
+_IF_NOW_BEFORE = re.compile(_sq(r"\bse (?:\w+\s+){1,12}$"))
 _NOT_NOW_NOTE = re.compile(
     _sq(
         r"\b(?:per ora|x ora|ora|adesso|al momento|oggi) (?:e |va )?(?:tutto (?:ok|bene|a posto|tranquillo)|niente|nulla|no|"
         r"(?:sto|sta|stiamo) (?:bene|benissimo|benone))\b|\be tutto a posto\b|\bper sapere prima\b"
+        r"|\b(?:finora|per fortuna) niente di tutto questo\b|\bniente di tutto questo\b"
         r"|\bchiedo (?:per|x) sapere\b|\b(?:per|x) essere preparat\w*|\bvoglio essere preparat\w*|\bper sapere come comportarmi\b"
     )
 )
@@ -414,7 +429,7 @@ _REASSURED_AFTER = re.compile(
 _FINE_NOW = re.compile(
     _sq(r"\b(?:(?:adesso|ora|poi|da allora) )?(?:sta|sto|stiamo|e stato|si e ripres\w*|mi sono ripres\w*) "
         r"(?:molto |tanto |gia |un po )?(?:bene|benone|benissimo|meglio|alla grande|una favola)\b|\btutto passato\b"
-        r"|\bsi (?:riprende|e ripres[oa]) subito\b")
+        r"|\bsi (?:riprende|e ripres[oa]|e rialzat[oa]|rialza) subito\b")
 )
 # Out of breath after a race "like everyone else": effort, not a breathing problem.
 _AIR_EFFORT = re.compile(_sq(r"affann|fiato|fiatone"))
@@ -457,16 +472,27 @@ _SEEN_BY = re.compile(
 )
 _SEEN_HOW = re.compile(
     _sq(
-        r"\b(?:visitat\w*|controllat\w*|ha detto|hanno detto|ha visto|hanno visto|dimess\w*|(?:fatto|fatti) (?:l |gli )?"
+        r"\b(?:visitat\w*|controllat\w*|ha detto|hanno detto|ha spiegato|ci ha spiegato|ha visto|hanno visto|dimess\w*|(?:fatto|fatti) (?:l |gli )?"
         r"(?:ecg|elettrocardiogramma|esami)|tutto (?:normale|a posto|ok)|era tutto)\b"
     )
 )
+_FINE_AGAIN = re.compile(
+    _sq(
+        r"\b(?:stavo|stava|sono stat[oa]|e stat[oa]) (?:di nuovo |gia )?(?:bene|meglio)\b|\b(?:ora|adesso) (?:sta|sto|stiamo) (?:bene|benissimo|meglio)\b"
+        r"|\b(?:e|poi e) passat[oa] tutto\b|\bpassato tutto\b"
+    )
+)
+# A cause the doctor named that is not a red flag: a fever with the flu, checked.
+_GOT_UP_AFTER = re.compile(_sq(r"\bsi e (?:subito )?rialzat[oa](?: subito)?\b"))
+_SAME_OLD_AFTER = re.compile(_sq(r"\b(?:sempre lo stesso dolore|lo stesso dolore da anni|lo conosco bene|il solito dolore)\b"))
+_BENIGN_CAUSE = re.compile(_sq(r"\b(?:virus|virale|influenza|influenzale|raffreddore|gola rossa|otite|tosse)\b"))
 _BACK_AGAIN = re.compile(_sq(r"\b(?:di nuovo|ancora|ricominciat\w*|tornat\w*|ripres\w*|peggiorat\w*)\b"))
 # Not meant as a body's complaint: "mi fa male il cuore quando lo lascio, ma è tristezza, non un
 # dolore vero".
 _NOT_REAL_AFTER = re.compile(
     _sq(
-        r"\b(?:non e |non |nn )un dolore vero\b|\bma e (?:solo )?(?:tristezza|ansia|emozione|nostalgia|un modo di dire)\b"
+        r"\be solo (?:paura|ansia)\b|\bfisicamente sto bene\b"
+        r"|\b(?:non e |non |nn )un dolore vero\b|\bma e (?:solo )?(?:tristezza|ansia|emozione|nostalgia|un modo di dire)\b"
         r"|\bin senso figurato\b|\b(?:e |solo )?un modo di dire\b"
     )
 )
@@ -478,6 +504,10 @@ _MENTIONED_WHY = re.compile(
     _sq(r"\bper (?:provare|prova|test)\b|\bcosa (?:succede|rispondi|risponde)\b|\b(?:lo|la) legge\b|\bchi legge\b|\bsalvat\w*")
 )
 # The words of a joke: a laugh is read only around these (a fever of 39.5 stays one, laugh or not).
+_FALSE_ALARM = re.compile(
+    _sq(r"\b(?:era (?:solo |soltanto )?(?:un graffio|niente|nulla|una sciocchezza)|niente di grave|falso allarme|si spaventano per niente)\b")
+)
+_WANTED_TO_CALL_BEFORE = re.compile(_sq(r"\b(?:voleva|volevano|stava per|stavano per) (?:chiamare|far venire)\s+(?:\w+\s+)?$"))
 _EMERGENCY_WORDS = re.compile(_sq(r"112|118|ambulanz|emergenz|pronto soccorso"))
 _HYPERBOLE_WORDS = re.compile(_sq(r"sven|svien|soffoc|mor|112|118|ambulanz|emergenz|pronto soccorso|della mia vita"))
 # A relative's complaint of long ago: "mia nonna aveva sempre dolori al petto, era il cuore;
@@ -488,7 +518,14 @@ _RELATIVE_PAST_BEFORE = re.compile(
         r"(?:aveva|soffriva|era|stava|sentiva)\b(?:\s+\w+){0,3}\s*$"
     )
 )
+_FEAR_THAT_BEFORE = re.compile(_sq(r"\b(?:ho|ha|hanno|abbiamo) paura che\b(?:\s+\w+){0,6}\s*$"))
+_CHILLS_OF_FEELING = re.compile(_sq(r"\b(?:fatto|fa|fanno|fanno) venire i brividi\b|\bvenire i brividi\b"))
 _GONE_FOR_GOOD = re.compile(_sq(r"\b(?:e|sono) (?:mancat\w*|mort[oa]|scompars\w*)\b|\bbuonanima\b"))
+
+
+_NEAR = 400
+# Words looked for in a symptom as said, in the squeezed form of the text (bot.safety._match_form).
+_SOFFOC, _RICETTA = _sq("soffoc"), _sq("ricetta")
 
 
 class _Around(NamedTuple):
@@ -501,12 +538,14 @@ class _Around(NamedTuple):
     before: str  # a clause before
     far: str  # a whole sentence or two before
     after: str
+    near: str  # the neighbourhood, for clues anywhere around it (bounded: long messages stay cheap)
 
 
 def _around(text: str, start: int, end: int) -> _Around:
     return _Around(
         text, start, end, text[start:end], text[max(0, start - _STORY_WINDOW) : start],
         text[max(0, start - 2 * _STORY_WINDOW) : start], text[end : end + _STORY_WINDOW],
+        text[max(0, start - _NEAR) : end + _NEAR],
     )
 
 
@@ -526,17 +565,23 @@ def _told_as_story(a: _Around) -> bool:
         _LAUGH_AFTER.search(text, end, end + _LAUGH_WINDOW) or _LAUGH_RIGHT_BEFORE.search(before)
     ):
         return True
-    if _MENTIONED_BEFORE.search(before) and _MENTIONED_WHY.search(text):
+    if _MENTIONED_BEFORE.search(before) and _MENTIONED_WHY.search(a.near):
         return True
-    if _NOT_REAL_AFTER.search(text, end, end + _STORY_WINDOW):
+    if _NOT_REAL_AFTER.search(text, end, end + _STORY_WINDOW) or _DREAM_OR_THOUGHT_BEFORE.search(far):
         return True
-    if _RELATIVE_PAST_BEFORE.search(before) and _GONE_FOR_GOOD.search(text) and not _NOW.search(text, end):
+    if _FEAR_THAT_BEFORE.search(before) and _FINE_NOW.search(text, end, end + _NEAR):
+        return True  # "ha paura che durante la lezione svenga... lui sta bene"
+    if "brivid" in said and _CHILLS_OF_FEELING.search(text, max(0, start - 30), end + 5):
         return True
-    if _sq("morire") in said and _IF_PRESENT_BEFORE.search(before):
+    if _RELATIVE_PAST_BEFORE.search(before) and _GONE_FOR_GOOD.search(a.near) and not _NOW.search(text, end, end + _NEAR):
+        return True
+    if "morire" in said and _IF_PRESENT_BEFORE.search(before):
         return True
     if _IF_BEFORE.search(before) and _SUBJUNCTIVE.search(text, start, end + 30):
         return True
-    if (_IF_NOW_BEFORE.search(before) or _EMERGENCY_WORDS.search(said)) and _NOT_NOW_NOTE.search(text):
+    if (_IF_NOW_BEFORE.search(before) or _EMERGENCY_WORDS.search(said)) and _NOT_NOW_NOTE.search(a.near):
+        return True
+    if _EMERGENCY_WORDS.search(said) and (_FALSE_ALARM.search(a.near) or _WANTED_TO_CALL_BEFORE.search(before)):
         return True
     if _REPORTED_BEFORE.search(before) and _IMPERFECT_SAID.search(said):
         return True
@@ -553,11 +598,11 @@ def _explained(a: _Around, happened: bool) -> bool:
     text, start, end, said, before, after = a.text, a.start, a.end, a.said, a.before, a.after
     if _AIR.search(said) and not happened and _CLAUSTROPHOBIA.search(before + said + after):
         return True
-    if (_AIR.search(said) or _sq("sven") in said) and _FEAR_OF_BEFORE.search(before):
+    if (_AIR.search(said) or "sven" in said) and _FEAR_OF_BEFORE.search(before):
         return True
-    if _sq("soffoc") in said and _HEAT.search(text[max(0, start - 40) : end + 40]):
+    if _SOFFOC in said and _HEAT.search(text[max(0, start - 40) : end + 40]):
         return True
-    if _sq("sven") in said and _HEAT.search(after[:40]) and _OWN_QUESTION_AFTER.search(text, end):
+    if "sven" in said and _HEAT.search(after[:40]) and _OWN_QUESTION_AFTER.search(text, end, end + _NEAR):
         return True
     if _BLOOD_TEST_AFTER.match(text, end) and _LONG_AGO_SOON.match(text, end):
         return True
@@ -566,16 +611,22 @@ def _explained(a: _Around, happened: bool) -> bool:
     if _REASSURED_AFTER.search(after) and not _NOW.search(after):
         return True
     if (
-        (over := _OVER_AFTER.match(text, end, end + _STORY_WINDOW))
-        and _SEEN_BY.search(text)
-        and _SEEN_HOW.search(text)
-        and not _BACK_AGAIN.search(text, over.end())
+        (over := _OVER_AFTER.match(text, end, end + _STORY_WINDOW) or _FINE_AGAIN.search(text, end, end + _NEAR))
+        and _SEEN_BY.search(a.near)
+        and _SEEN_HOW.search(a.near)
+        and not _BACK_AGAIN.search(text, over.end(), over.end() + _NEAR)
     ):
         return True
+    if _PAIN_WORD.search(said) and _SAME_OLD_AFTER.search(text, end, end + 2 * _STORY_WINDOW):
+        return True
+    if "febr" in said and _SEEN_BY.search(a.near) and _SEEN_HOW.search(a.near) and _BENIGN_CAUSE.search(a.near):
+        return True
+    if "cadut" in said and _GOT_UP_AFTER.search(after):
+        return True  # a fall, up again at once: not a faint
     if _FINE_NOW.search(after) and (_BLOOD_TEST_BEFORE.search(before) or _LIKE_EVERYONE.search(after)):
         return True
     return bool(
-        (_AIR_EFFORT.search(said) or _sq("senza fiato") in said)
+        (_AIR_EFFORT.search(said) or "senza fiato" in said)
         and (_LIKE_EVERYONE.search(after) or _ONLY_ON_EFFORT.match(text, end) or _RAN_BEFORE.search(before))
     )
 
@@ -583,7 +634,7 @@ def _explained(a: _Around, happened: bool) -> bool:
 def _dismissed(text: str, start: int, end: int) -> bool:
     a = _around(text, start, end)
     happened = _HAPPENED.search(a.said) is not None
-    if (_told_as_story(a) and not _HAPPENING_NOW.search(text, end)) or _explained(a, happened):
+    if (_told_as_story(a) and not _HAPPENING_NOW.search(text, end, end + _NEAR)) or _explained(a, happened):
         return True
     return (
         _DISMISSED_AFTER.match(text, end, end + _DISMISSED_WINDOW) is not None
@@ -698,6 +749,7 @@ _CHEST_PAIN = _rx(
     rf"\bmal di (?:{_CHEST}|cuore)\b",
     r"\bd[ou]l[ou]r\w* (?:\w+ ){0,3}?(?:m ?piett\w*|m ?bett\w*|pett[ou]|o pettu|ô pettu)\b",
     r"\bmal (?:al|in del|nel) pett\b",
+    rf"\b(?:schiaccia|schiacciano|stringe|preme) (?:lo|il|al) {_CHEST}\b",
     r"\bdolor\w* toracic\w*",
     rf"\b(?:mi |gli |le |si |ci )*string\w* (?:\w+ )?(?:il|al|nel) {_CHEST}\b",
     rf"\b{_CHEST} (?:strett\w*|chius\w*|in una morsa|come in una morsa)\b",
@@ -733,6 +785,7 @@ _BREATHING = _rx(
     r"\bdifficolta respiratori\w*",
     r"\b(?:fa|fai|faccio) fatica a (?:finire|dire) (?:le frasi|una frase)\b|\bnon riesc\w* a finire (?:le frasi|una frase)\b",
     r"\bfiatone anche (?:da seduto|da seduta|da fermo|da ferma|a riposo|da sdraiat\w*)\b",
+    r"\b(?:mi|gli|le) si sta gonfiando la gola\b|\brespir\w* sempre peggio\b",
     r"\b(?:respiro|fiato) cort\w*",
     r"\bsenza fiato\b",
     r"\bmanc\w*(?: \w+)? (?:l aria|il fiato|il respiro|aria|fiato|respiro)\b",
@@ -780,7 +833,8 @@ _FAINTING = _rx(
     r"\bper (?:un|qualche|alcuni|due|tre) (?:minut\w*|second\w*) non (?:mi |ci |le |gli )?rispondeva\b"
     r"|\bnon (?:mi |ci |le |gli )?rispondeva piu\b(?!\s+(?:al|ai|alle|a)\b)",
     r"\b(?:sto|sta|stava|stavo|stiamo|quasi|per) (?:per )?svenire\b",
-    r"\b(?:e|sta) diventa(?:t[oa]|ndo) (?:tutto |tutta )?(?:grigi[oa]|blu|viola|cianotic[oa])\b|\blabbra (?:blu|viola)\b",
+    r"\b(?:e|sta) diventa(?:t[oa]|ndo) (?:tutto |tutta )?(?:grigi[oa]|blu|viola|cianotic[oa])\b|\blabbra (?:blu|viola)\b"
+    r"|\b(?:e|sta) grigi[oa] in (?:faccia|viso)\b",
     r"\b(?:mi|si|ci) sent\w* svenire\b",
     r"\b(?:perde|perso|perdere|perdo|persa|perduto|perdendo|perdeva) (?:i sensi|conoscenza|coscienza)\b",
     r"\bpriv[oa] di sensi\b",
@@ -800,7 +854,7 @@ _FAINTING = _rx(
     r"\bbewusstlos\b",
 )
 _FAINTING_RULE = _Rule(
-    _FAINTING, "sven", "svien", "svinut", "diventa", "labbra", "sensi", "conoscenza", "coscienza", "incoscient", "sveglia",
+    _FAINTING, "sven", "svien", "svinut", "diventa", "labbra", "grigi", "sensi", "conoscenza", "coscienza", "incoscient", "sveglia",
     "risponde", "rispondeva", "mancament", "reagisce", "collass", "sincop", "crollat", "accasciat", "cadut", "terra",
     "non ricordo come", "nero", "fainted", "passed out", "unconscious", "ohnmachtig",
     "bewusstlos",
@@ -897,7 +951,7 @@ _SELF_HARM = _rx(
     r"\bautolesion\w*",
     r"\b(?:togliermi|levarmi|togliersi|levarsi) la vita\b",
     r"\b(?:farla|falla|la faccio|la faro|farla proprio) finita\b"
-    r"(?!\s+con (?:le|la|il|i|gli|lo|questa|questo|sta|sto|queste|questi) (?!vita\b|mondo\b)\w+)",
+    r"(?!\s+(?:una volta per tutte\s+)?con (?:le|la|il|i|gli|lo|questa|questo|sta|sto|queste|questi) (?!vita\b|mondo\b)\w+)",
     r"\bnon (?:voglio|vuole|vorrei|voler|volere) piu (?:vivere|esistere)\b",
     r"\bnon ho piu (?:voglia|la forza) di vivere\b",
     r"\bnon ce la (?:faccio|fa) piu (?:a vivere|ad andare avanti|a andare avanti|a continuare"
@@ -946,6 +1000,10 @@ _SELF_HARM = _rx(
     r"\b(?:mi sono|si e) tagliat[oa] (?:le braccia|i polsi|il polso|le gambe|le vene)\b",
     r"\b(?:stanotte|stasera|adesso|ora|poi) le (?:prende|prendera) tutte\b",
     r"\bper non svegliar(?:mi|si) piu\b",
+    r"\b(?:ha|ho) preso (?:il fucile|la pistola|la corda)\b|\b(?:si e|mi sono) chius[oa] in (?:garage|bagno|cantina) con\b",
+    r"\b(?:ho|ha) (?:una|la) lametta in mano\b|\bmi sto tagliando\b(?!\s+(?:i capelli|le unghie|la barba|le verdure))",
+    r"\b(?:me ne sono|se ne e) pres[oaie] (?:una ventina|una decina|tante|troppe|tutte)\b|\bne ho pres[ei] (?:una ventina|una decina|troppe|tutte)\b",
+    r"\bnon ce la faccio piu\b(?:\s+\w+){0,3}?\s+addio\b",
     r"\b(?:ho|ha) (?:preso|ingerito|inghiottito|mandato giu) (?:troppe|tutte le) "
     r"(?:pastiglie|pillole|compresse|medicine)\b",
     r"\b(?:la )?vita non ha (?:piu )?senso\b",
@@ -972,7 +1030,8 @@ _GIVING_UP = re.compile(
 )
 _SELF_HARM_RULE = _Rule(
     _SELF_HARM, "del male", "uccid", "ammazz", "suicid", "autolesion", "la vita", "finita", "corda", "butto",
-    "accider", "motivo", "prendo tutte", "prende tutte", "prendera tutte", "svegliar",
+    "accider", "motivo", "prendo tutte", "prende tutte", "prendera tutte", "svegliar", "preso", "chius", "lametta",
+    "pres", "addio",
     "vivere", "esistere", "non ce la fa", "mor", "pensier", "vene", "buttarmi", "impiccarmi",
     "senso", "kill", "end ", "die", "self", "myself", "selbstmord", "umbringen", "leben",
     "esserci", "ci fossi", "svegliarmi", "come farl", "tagli", "pastiglie", "pillole",
@@ -1195,6 +1254,7 @@ _SELF_HARM_DENIED_BEFORE = re.compile(
         r"(?:pensat\w*|penso|pensieri|pensiero|intenzione|idea|voglio|vorrei|avuto pensieri)\s+(?:di\s+|a\s+)?$"
     )
 )
+_CARER = re.compile(_sq(r"\b(?:psicolog\w*|psichiatr\w*|terapeut\w*|medic[oai]|dottor\w*|pediatra|infermier\w*|neuropsichiatr\w*)\b"))
 _BUT_AFTER = re.compile(
     _sq(
         r"\b(?:ma|pero|anche se|eppure|a volte|ogni tanto|qualche volta|certe volte)\b(?:\s+\w+){0,6}?\s+"
@@ -1214,9 +1274,13 @@ def _self_harm_taken_back(text: str, start: int, end: int) -> bool:
         return True
     if _JOKE_AFTER.search(text, end, end + 50) and _LAUGH_AFTER.search(text, end, end + 50):
         return True
-    if (_HYPOTHETICAL_BEFORE.search(far) or _READ_ABOUT_BEFORE.search(far)) and not _HAPPENING_NOW.search(text, end):
+    if _HAPPENING_NOW.search(text, end, end + _NEAR):
+        return False
+    if _HYPOTHETICAL_BEFORE.search(far) and _CARER.search(far):
+        return True  # "la psicologa mi ha detto che se mai avessi pensieri di farmi del male..."
+    if _READ_ABOUT_BEFORE.search(far):
         return True
-    return _long_past(text, start, end) and _FINE_NOW.search(text, end) is not None
+    return _long_past(text, start, end) and _FINE_NOW.search(text, end, end + _NEAR) is not None
 
 
 def _self_harm(text: str) -> bool:
@@ -1705,7 +1769,7 @@ def _asks_prescription(text: str) -> bool:
     m = _PRESCRIBE_ME.search(text)
     if m is None:
         return False
-    recipe = _sq("ricetta") in m.group() and _RECIPE_OF.match(text, m.end()) is not None
+    recipe = _RICETTA in m.group() and _RECIPE_OF.match(text, m.end()) is not None
     return not recipe or _MED_RE.search(text) is not None
 
 

@@ -1073,3 +1073,31 @@ def test_session_7_self_harm_denied_joked_or_past_and_what_stays(text: str, urge
 )
 def test_session_7_dialect_signs_and_caregivers_context(text: str, urgent: bool) -> None:
     assert is_urgent(text) is urgent
+
+
+@pytest.mark.parametrize(
+    ("text", "urgent"),
+    [
+        # long posts (dev set d26): red flags buried in another question
+        ("se deve vivere così preferisce farla finita, ha preso il fucile dall'armadio. quali centri fanno la protesi?", True),
+        ("in questo momento ho una lametta in mano e mi sto tagliando. le creme esistono?", True),
+        ("mi sto tagliando le unghie e mi chiedo se la pelle sopra le masse guarisce peggio", False),
+        ("adesso mi si sta gonfiando la gola e respiro sempre peggio. dopo quanti mesi funziona?", True),
+        ("si tiene il petto, dice che ha un dolore che gli schiaccia lo sterno ed è grigio in faccia", True),
+        ("mi ha scritto 'non ce la faccio più, addio' e ha spento il telefono. ci sono psicologi?", True),
+        ("me ne sono prese una ventina mezz'ora fa. a cosa servono queste pastiglie?", True),
+        # and calm ones
+        ("ha la febbre a 38 con la tosse, la pediatra l'ha visitata e ha detto che è un virus", False),
+        ("ha la febbre a 38 e la massa sul gomito è rossa e gonfia, la pediatra non l'ha vista", True),
+        ("dopo la flebo ho avuto febbre e dolori da morire, il medico ha detto che passa, infatti al terzo giorno stavo bene", False),
+        ("la maestra voleva chiamare l'ambulanza, era un graffio", False),
+        ("ogni volta che ci penso mi manca il respiro, ma è solo paura", False),
+        ("faccio sempre lo stesso incubo: sono chiusa in una stanza che si riempie di sassi e sento di soffocare", False),
+        ("l'endocrinologa è stata chiarissima: se la fistola butta pus o mi viene la febbre devo andare al pronto soccorso", False),
+        ("vorrei farla finita una volta per tutte con questa storia delle etichette", False),
+        ("a periodi ho un dolore fortissimo, ma è sempre lo stesso dolore da anni", False),
+        ("è caduto a terra ma si è rialzato subito ridendo", False),
+    ],
+)
+def test_session_7_long_posts_buried_flags_and_calm_context(text: str, urgent: bool) -> None:
+    assert is_urgent(text) is urgent
