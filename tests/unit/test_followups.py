@@ -110,3 +110,21 @@ def test_follow_ups_that_start_with_per_or_neanche() -> None:
     assert is_elliptical("per un bimbo di 3 anni è uguale?") and is_aspect_only("per un bimbo di 3 anni")
     assert is_elliptical("neanche coi bambini piccoli?") and asked_about("neanche coi bambini piccoli?") == "bambini piccoli"
     assert not is_elliptical("per favore mi spieghi la dieta?")
+
+
+@pytest.mark.parametrize(
+    ("text", "asked"),
+    [
+        ("e la nutella? ne va matto", "nutella"),
+        ("e il calcio? gioca in una squadretta del paese", "calcio"),
+        ("e all'estero? tipo in germania", "estero"),
+    ],
+)
+def test_a_follow_up_with_a_comment_after_it_is_still_one(text: str, asked: str) -> None:
+    assert is_elliptical(text)
+    assert asked_about(text) == asked
+
+
+def test_a_question_of_its_own_with_a_comment_is_not_a_follow_up() -> None:
+    text = "cosa devo evitare a tavola con la calcinosi tumorale? me lo chiedo da settimane"
+    assert not is_elliptical(text)
