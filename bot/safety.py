@@ -37,6 +37,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
+from itertools import islice
 from typing import NamedTuple
 
 from bot.questions import question_part
@@ -50,8 +51,8 @@ PERSONAL_ADVICE = "consiglio_personale"
 
 # -------------------------------------------------------------------------- match form
 
-_CHAT_WORDS = {"nn": "non", "ke": "che", "xke": "perche", "xche": "perche", "gnente": "niente"}
-_CHAT_RE = re.compile(r"\b(?:nn|ke|xke|xche|gnente)\b")
+_CHAT_WORDS = {"nn": "non", "ke": "che", "xke": "perche", "xche": "perche", "gnente": "niente", "qnd": "quando"}
+_CHAT_RE = re.compile(r"\b(?:nn|ke|xke|xche|gnente|qnd)\b")
 _SQUEEZE_TEXT = re.compile(r"([a-z])\1+")
 _SQUEEZE_PATTERN = re.compile(r"(?<!\\)([a-z])\1+")
 
@@ -164,7 +165,7 @@ _DISMISSED_AFTER = re.compile(
         r"sentito|comunicato|fatto vedere|dato|mostrato|fatto leggere|consegnato|spiegato|elencato)"
         r"|(?:ora|adesso|poi|ormai|gia) (?:e |ora )?passat|gia dato"
         r"|(?:dall?[ea]?|da (?:tutt[aei] )?(?:quest[aei]|quell[aei]|st[aei]))\s*(?:regol|dieta|burocrazi|cart[ae]|domand|"
-        r"pensier|impegn|preoccupazion|divieti|cose da fare|visit|analisi|esami|controll|ospedal|appuntament))"
+        r"pensier|impegn|preoccupazion|divieti|cose da fare|visit|analisi|esami|controll|ospedal|appuntament|scadenz))"
         r"|(?:\w+\W+){0,2}?(?:l idea|il pensiero|all idea|al pensiero)\b"
         r"|(?:dieta|menu|ricett\w*)\b)"
     )
@@ -229,7 +230,7 @@ _FIGURATIVE = (
     r"|(?:leggendo|a leggere|nel leggere) (?:\w+ ){0,2}?(?:nom\w*|refert\w*|diagnos\w*|parol\w*|risultat\w*)"
     r"|a (?:gestire|organizzare|seguire|star dietro|stare dietro|ricordare) \w+|sotto (?:le|i|gli|la|il) (?:ricett\w*|regol\w*|cart\w*|pratich\w*|compiti|impegni)"
     r"|(?:co|con|per|dal|dall|da) (?:st |sto |questo |questa |quest )?(?:caldo|afa|umidita|calura)"
-    r"|al portafoglio|alle tasche|al conto in banca"
+    r"|(?:al|il) portafoglio|alle tasche|al conto in banca"
     r"|(?:a )?(?:vedere|sentire|pensare|sapere) (?:mio|mia|i miei|le mie|il mio|la mia|che|come|lui|lei)\b"
     r"|ogni volta che (?:\w+ ){0,3}?(?:vedo|vede|penso|pensa|leggo|legge|ordinano|mangiano|parlano|apro|"
     r"guardo|piange|piangono|provo|cerco|dico|dice|dicono|parlo|parla)"
@@ -324,13 +325,13 @@ _HYPOTHETICAL_BEFORE = re.compile(
         r"(?:ho |avevo )?(?:subito )?(?:pensato|pensavo|credevo|temevo) che|"
         r"(?:e |sono )?stat[oaie] (?:molto )?chiar(?:o|a|i|e|issim[oaie])|"
         rf"ipotizziamo|mettiamo|supponiamo|va considerat\w*)\b{_NOT_NOW_WORD}{{0,22}}\s*$"
-        r"|\b(?:se|nel caso|qualora|casomai|mettiamo che)\s+(?:\w+\s+){0,6}?(?:avessi|avesse|avessimo|"
+        r"|\b(?:se|nel caso|qualora|casomai|mettiamo che)\s+(?:\w+\s+){0,10}?(?:avessi|avesse|avessimo|"
         r"dovessi|dovesse|dovessero|venisse|venissero|capitasse|capitassero|succedesse|fosse|"
         r"(?:sent|prov|avvert|not|accorg|trov|ved|sven)\w*(?:assi|essi|issi)|"
         r"\w{3,}(?:asse|esse|isse|assero|essero|issero))\b"
         rf"{_NOT_NOW_WORD}{{0,8}}\s*$"
         rf"|\b(?:se|quando|nel caso che) (?:un giorno|mai|per caso|in futuro|prima o poi|dovesse)\b{_NOT_NOW_WORD}{{0,8}}\s*$"
-        rf"|\b(?:domanda generale|non riguarda me|per curiosita|in generale)\b{_NOT_NOW_WORD}{{0,14}}\s*$"
+        rf"|\b(?:domanda generale|domanda teorica|non riguarda me|per curiosita|in generale)\b{_NOT_NOW_WORD}{{0,14}}\s*$"
         # an instruction given: "mi hanno detto che se il dolore diventa insopportabile devo chiamare"
         r"|\b(?:detto|spiegato|consigliato|raccomandato|scritto|ripetuto)\b(?:\s+\w+){0,4}?\s+(?:di |che )?"
         rf"(?:se|quando|nel caso|in caso)\b{_NOT_NOW_WORD}{{0,12}}\s*$"
@@ -483,6 +484,9 @@ _FINE_AGAIN = re.compile(
     )
 )
 # A cause the doctor named that is not a red flag: a fever with the flu, checked.
+_BADLY_BEFORE = re.compile(
+    _sq(r"\b(?:guard\w*|tratt\w*|rispond\w*|parl\w*|scriv\w*|vest\w*|finit[oa]|andat[oa]|mess[oa]|cucin\w*|dorm\w*)\s+$")
+)
 _GOT_UP_AFTER = re.compile(_sq(r"\bsi e (?:subito )?rialzat[oa](?: subito)?\b"))
 _SAME_OLD_AFTER = re.compile(_sq(r"\b(?:sempre lo stesso dolore|lo stesso dolore da anni|lo conosco bene|il solito dolore)\b"))
 _BENIGN_CAUSE = re.compile(_sq(r"\b(?:virus|virale|influenza|influenzale|raffreddore|gola rossa|otite|tosse)\b"))
@@ -616,6 +620,8 @@ def _explained(a: _Around, happened: bool) -> bool:
         and _SEEN_HOW.search(a.near)
         and not _BACK_AGAIN.search(text, over.end(), over.end() + _NEAR)
     ):
+        return True
+    if _sq("malissim") in said and _BADLY_BEFORE.search(before):
         return True
     if _PAIN_WORD.search(said) and _SAME_OLD_AFTER.search(text, end, end + 2 * _STORY_WINDOW):
         return True
@@ -1195,8 +1201,14 @@ def _is_generic_question(text: str) -> bool:
     )
 
 
+# Fever mentions read in one message: a real one never has more; a pathological one (a word
+# pasted thousands of times) stays fast.
+_MAX_FEVER_MENTIONS = 100
+
+
 def _fever_red_flag(text: str) -> bool:
-    fevers = [m.start() for m in _FEVER_RULE.finditer(text) if not _taken_back(text, m.start(), m.end())]
+    mentions = islice(_FEVER_RULE.finditer(text), _MAX_FEVER_MENTIONS)
+    fevers = [m.start() for m in mentions if not _taken_back(text, m.start(), m.end())]
     if not fevers:
         return False
     if _found(_HIGH_FEVER, text):

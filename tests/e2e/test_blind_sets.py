@@ -5,7 +5,7 @@ several sent in order by the same sender (``turns``), the answer to the last one
 The blind sets were written by someone who saw neither data/ nor content/: they measure
 understanding on wording nobody tuned for, and are never used for training or tuning, so
 only their per-kind figures are printed, never the misses. Every red flag must get the
-emergency answer first. The dev set (follow-ups) was written the same way for tuning: its
+emergency answer first. The dev sets were written the same way, for tuning: their
 misses are printed. Results: var/results/<set>.md.
 """
 
@@ -23,17 +23,29 @@ from bot.text import normalize
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "var" / "results"
-# Per set: the accuracy floor, a little below the figure in docs/evaluation.md (session 6),
-# and the most calm messages that may get the emergency answer first. The target is at most
-# 1% of calm messages, and none on the calm set; round 5's calm and long sets are not there
-# yet, so the second number is a regression bound, not the target: today's figure plus one
-# for the classifier's run-to-run variation (its urgent guesses come on top of the rules').
+# Per set: the accuracy floor, a little below the figure in docs/evaluation.md (session 7),
+# and the most calm messages that may get the emergency answer first (the target is at most
+# 1% of calm messages, and none on the calm set: r6_calm allows none). Both the classifier
+# (random_state fixed) and the safety rules are deterministic, so a bound above today's
+# figure is only a margin for the other sets. Round 6 is blind (only figures printed); round 5
+# was retired to the dev sets in session 7 (its misses read and tuned on), like d24-d29.
 BOUNDS = {
-    ("blind_sets", "r5_short"): (0.94, 1),
-    ("blind_sets", "r5_calm"): (0.90, 4),
-    ("blind_sets", "r5_followups"): (0.90, 1),
-    ("blind_sets", "r5_real_world"): (0.92, 1),
-    ("blind_sets", "r5_long"): (0.93, 3),
+    ("blind_sets", "r6_short"): (0.96, 1),
+    ("blind_sets", "r6_calm"): (0.90, 0),
+    ("blind_sets", "r6_followups"): (0.80, 1),
+    ("blind_sets", "r6_real_world"): (0.92, 1),
+    ("blind_sets", "r6_long"): (0.92, 2),
+    ("dev_sets", "r5_short"): (0.94, 1),
+    ("dev_sets", "r5_calm"): (0.96, 1),
+    ("dev_sets", "r5_followups"): (0.90, 1),
+    ("dev_sets", "r5_real_world"): (0.92, 1),
+    ("dev_sets", "r5_long"): (0.95, 1),
+    ("dev_sets", "d24"): (0.93, 1),
+    ("dev_sets", "d25"): (0.88, 2),
+    ("dev_sets", "d26"): (0.90, 3),
+    ("dev_sets", "d27"): (0.89, 1),
+    ("dev_sets", "d28"): (0.88, 1),
+    ("dev_sets", "d29"): (0.85, 1),
     ("dev_sets", "followups"): (0.92, 1),
 }
 

@@ -1101,3 +1101,18 @@ def test_session_7_dialect_signs_and_caregivers_context(text: str, urgent: bool)
 )
 def test_session_7_long_posts_buried_flags_and_calm_context(text: str, urgent: bool) -> None:
     assert is_urgent(text) is urgent
+
+
+@pytest.mark.parametrize(
+    ("text", "urgent"),
+    [
+        ("sono quasi svenuta qnd mi hanno detto quanto costa la visita", False),
+        ("mi fa un male cane... il portafoglio, dopo tutte ste visite", False),
+        ("mi sento soffocare da tutte ste scadenze", False),
+        ("vuole solo la mela e mi guarda malissimo", False),
+        ("mi fa malissimo la spalla da un'ora", True),
+        ("domanda teorica: se un giorno la fistola che ho sul fianco si infettasse e mi venisse la febbre?", False),
+    ],
+)
+def test_session_7_retired_round_5_wording(text: str, urgent: bool) -> None:
+    assert is_urgent(text) is urgent
