@@ -513,7 +513,7 @@ _FALSE_ALARM = re.compile(
 )
 _WANTED_TO_CALL_BEFORE = re.compile(_sq(r"\b(?:voleva|volevano|stava per|stavano per) (?:chiamare|far venire)\s+(?:\w+\s+)?$"))
 _EMERGENCY_WORDS = re.compile(_sq(r"112|118|ambulanz|emergenz|pronto soccorso"))
-_HYPERBOLE_WORDS = re.compile(_sq(r"sven|svien|soffoc|mor|112|118|ambulanz|emergenz|pronto soccorso|della mia vita"))
+_HYPERBOLE_WORDS = re.compile(_EMERGENCY_WORDS.pattern + "|" + _sq(r"sven|svien|soffoc|mor|della mia vita"))
 # A relative's complaint of long ago: "mia nonna aveva sempre dolori al petto, era il cuore;
 # è mancata anni fa a 90 anni".
 _RELATIVE_PAST_BEFORE = re.compile(
@@ -523,7 +523,7 @@ _RELATIVE_PAST_BEFORE = re.compile(
     )
 )
 _FEAR_THAT_BEFORE = re.compile(_sq(r"\b(?:ho|ha|hanno|abbiamo) paura che\b(?:\s+\w+){0,6}\s*$"))
-_CHILLS_OF_FEELING = re.compile(_sq(r"\b(?:fatto|fa|fanno|fanno) venire i brividi\b|\bvenire i brividi\b"))
+_CHILLS_OF_FEELING = re.compile(_sq(r"\bvenire i brividi\b"))  # "mi ha fatto venire i brividi"
 _GONE_FOR_GOOD = re.compile(_sq(r"\b(?:e|sono) (?:mancat\w*|mort[oa]|scompars\w*)\b|\bbuonanima\b"))
 
 
