@@ -1010,6 +1010,8 @@ _SELF_HARM = _rx(
     r"\b(?:ho|ha) (?:una|la) lametta in mano\b|\bmi sto tagliando\b(?!\s+(?:i capelli|le unghie|la barba|le verdure))",
     r"\b(?:me ne sono|se ne e) pres[oaie] (?:una ventina|una decina|tante|troppe|tutte)\b|\bne ho pres[ei] (?:una ventina|una decina|troppe|tutte)\b",
     r"\bnon ce la faccio piu\b(?:\s+\w+){0,3}?\s+addio\b",
+    # "stasera ho pensato che se mi facessi del male almeno sarebbe finita"
+    r"\bse mi facessi del male\b(?:\s+\w+){0,3}?\s+(?:sarebbe finita|finirebbe tutto|sarebbe tutto finito)\b",
     r"\b(?:ho|ha) (?:preso|ingerito|inghiottito|mandato giu) (?:troppe|tutte le) "
     r"(?:pastiglie|pillole|compresse|medicine)\b",
     r"\b(?:la )?vita non ha (?:piu )?senso\b",

@@ -1116,3 +1116,10 @@ def test_session_7_long_posts_buried_flags_and_calm_context(text: str, urgent: b
 )
 def test_session_7_retired_round_5_wording(text: str, urgent: bool) -> None:
     assert is_urgent(text) is urgent
+
+
+def test_a_thought_of_self_harm_in_a_conditional_is_still_a_red_flag() -> None:
+    # Found by the end-to-end test of the urgent training examples after "ho pensato che"
+    # became a hypothetical: the rules must find it themselves.
+    assert is_urgent("stasera ho pensato che se mi facessi del male almeno sarebbe finita")
+    assert not is_urgent("la psicologa mi ha detto: se mai pensassi di farmi del male, chiamami")
