@@ -529,7 +529,7 @@ _GONE_FOR_GOOD = re.compile(_sq(r"\b(?:e|sono) (?:mancat\w*|mort[oa]|scompars\w*
 
 _NEAR = 400
 # Words looked for in a symptom as said, in the squeezed form of the text (bot.safety._match_form).
-_SOFFOC, _RICETTA = _sq("soffoc"), _sq("ricetta")
+_SOFFOC, _RICETTA, _MALISSIM = _sq("soffoc"), _sq("ricetta"), _sq("malissim")
 
 
 class _Around(NamedTuple):
@@ -596,6 +596,12 @@ def _told_as_story(a: _Around) -> bool:
     )
 
 
+def _seen_by_a_doctor(near: str) -> bool:
+    """A doctor (or the emergency room) saw it and said or did something: "il medico l'ha
+    visitata", "in ps mi hanno fatto l'ecg"."""
+    return _SEEN_BY.search(near) is not None and _SEEN_HOW.search(near) is not None
+
+
 def _explained(a: _Around, happened: bool) -> bool:
     """The symptom has a harmless cause told with it: fear of the MRI tube, the heat, effort,
     a blood test, or the writer was reassured afterwards."""
@@ -608,24 +614,24 @@ def _explained(a: _Around, happened: bool) -> bool:
         return True
     if "sven" in said and _HEAT.search(after[:40]) and _OWN_QUESTION_AFTER.search(text, end, end + _NEAR):
         return True
-    if _BLOOD_TEST_AFTER.match(text, end) and _LONG_AGO_SOON.match(text, end):
-        return True
-    if _BLOOD_TEST_AFTER.match(text, end) and _LAST_TIME_BEFORE.search(before) and not _NOW.search(text, end, end + 40):
+    if _BLOOD_TEST_AFTER.match(text, end) and (
+        _LONG_AGO_SOON.match(text, end)
+        or (_LAST_TIME_BEFORE.search(before) and not _NOW.search(text, end, end + 40))
+    ):
         return True
     if _REASSURED_AFTER.search(after) and not _NOW.search(after):
         return True
     if (
         (over := _OVER_AFTER.match(text, end, end + _STORY_WINDOW) or _FINE_AGAIN.search(text, end, end + _NEAR))
-        and _SEEN_BY.search(a.near)
-        and _SEEN_HOW.search(a.near)
+        and _seen_by_a_doctor(a.near)
         and not _BACK_AGAIN.search(text, over.end(), over.end() + _NEAR)
     ):
         return True
-    if _sq("malissim") in said and _BADLY_BEFORE.search(before):
+    if _MALISSIM in said and _BADLY_BEFORE.search(before):
         return True
     if _PAIN_WORD.search(said) and _SAME_OLD_AFTER.search(text, end, end + 2 * _STORY_WINDOW):
         return True
-    if "febr" in said and _SEEN_BY.search(a.near) and _SEEN_HOW.search(a.near) and _BENIGN_CAUSE.search(a.near):
+    if "febr" in said and _seen_by_a_doctor(a.near) and _BENIGN_CAUSE.search(a.near):
         return True
     if "cadut" in said and _GOT_UP_AFTER.search(after):
         return True  # a fall, up again at once: not a faint
@@ -1281,7 +1287,8 @@ def _self_harm_taken_back(text: str, start: int, end: int) -> bool:
     """Self-harm words that are not a thought of one's own now: someone laughed them off, they
     are denied, said in jest (a laugh and "scherzo"), hypothetical or a doctor's instruction, a
     story read or seen, or long past with "ora sto bene". Anything else stays a red flag."""
-    before, far = text[max(0, start - _STORY_WINDOW) : start], text[max(0, start - 2 * _STORY_WINDOW) : start]
+    a = _around(text, start, end)
+    before, far = a.before, a.far
     if _LAUGHED_AFTER.search(text, end, end + 60):
         return True
     if _SELF_HARM_DENIED_BEFORE.search(before) and not _BUT_AFTER.search(text, end, end + 60):

@@ -6,7 +6,7 @@ reminders. The classifier alone must not decide either: a message about somethin
 that shares its words ("conversazione 4, messaggio 2: e il latte?" is close to "elimina
 le conversazioni") came out as ``dati_cancella`` from one training run and lost every
 message of that conversation. So, right after the classifier, such an intent stands only
-when the text has a word that asks for it (:func:`asks_for`); otherwise the next intent of
+when the text has a word that asks for it (:func:`unasked_commands`); otherwise the next intent of
 the ranking that is not an unasked command takes its place, in both rankings.
 Every training example of the two intents has such a word (tests/unit/test_command_guard.py).
 """
@@ -39,10 +39,10 @@ ASKED_WORDS: Final[dict[str, re.Pattern[str]]] = {
 }
 
 
-def asks_for(intent: str, text: str) -> bool:
-    """True unless ``intent`` is a guarded command and ``text`` has no word asking for it."""
-    words = ASKED_WORDS.get(intent)
-    return words is None or words.search(normalize(text)) is not None
+def unasked_commands(text: str) -> set[str]:
+    """The guarded commands ``text`` has no word asking for (the text normalised once)."""
+    form = normalize(text)
+    return {name for name, words in ASKED_WORDS.items() if words.search(form) is None}
 
 
 @DefaultV1Recipe.register(
@@ -52,10 +52,9 @@ class DestructiveCommandGuard(IntentOverride):
     """Replaces a deleting command the text does not ask for by the next intent."""
 
     def revise(self, message: Message, text: str) -> None:
-        predicted = (message.get(INTENT) or {}).get("name")
-        if predicted is None or asks_for(predicted, text):
+        unasked = unasked_commands(text)
+        if (message.get(INTENT) or {}).get("name") not in unasked:
             return
-        unasked = {name for name in ASKED_WORDS if not asks_for(name, text)}
         for key in (INTENT_RANKING_KEY, TOPIC_RANKING_KEY):
             kept = [e for e in (message.get(key) or []) if e.get("name") not in unasked]
             message.set(key, kept, add_to_output=True)
